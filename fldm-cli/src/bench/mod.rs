@@ -1,0 +1,21 @@
+//! `fldm bench ...`: every benchmark prints its result next to a baseline
+//! measured in the same run, as a ratio. Absolute times on shared machines
+//! mean little; the ratio is the figure to compare.
+
+use clap::Subcommand;
+
+use crate::CmdResult;
+
+mod codec;
+
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// JSON and XML encode/decode throughput vs serde_json on a plain struct.
+    Codec(codec::Args),
+}
+
+pub fn run(cmd: BenchCommand) -> CmdResult {
+    match cmd {
+        BenchCommand::Codec(a) => codec::run(a),
+    }
+}

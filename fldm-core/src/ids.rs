@@ -1,0 +1,148 @@
+//! Identifiers: the hub's FLDM id and the AZR-Nummer.
+
+use std::fmt;
+
+use crate::de::serde_as_validated_str;
+use crate::error::ValidationKind;
+
+/// The hub's FLDM id: the opaque cross-system key of a person. Every
+/// disclosure carries it. 1 to 64 characters from `A-Z a-z 0-9 - _ .`;
+/// receivers must not derive any meaning from its content.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FldmId(String);
+
+impl FldmId {
+    /// Maximum length in bytes.
+    pub const MAX_LEN: usize = 64;
+
+    /// Check and wrap an FLDM id.
+    pub fn parse(s: &str) -> Result<Self, ValidationKind> {
+        if s.is_empty() {
+            return Err(ValidationKind::Empty);
+        }
+        if s.len() > Self::MAX_LEN {
+            return Err(ValidationKind::TooLong { max: Self::MAX_LEN });
+        }
+        if !s
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+        {
+            return Err(ValidationKind::Format {
+                expected: "1 to 64 characters A-Z a-z 0-9 - _ .",
+            });
+        }
+        Ok(FldmId(s.to_string()))
+    }
+
+    /// The id as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for FldmId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+serde_as_validated_str!(FldmId);
+
+/// The AZR-Nummer (AZRG § 3 Abs. 1 Nr. 2): 12 digits, the first six the
+/// creation date `YYMMDD`. There is no public check digit, so validation
+/// checks the digits and that the date part is a real calendar date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct AzrNummer([u8; 12]);
+
+impl AzrNummer {
+    /// Check and wrap an AZR-Nummer.
+    pub fn parse(s: &str) -> Result<Self, ValidationKind> {
+        const FORMAT: ValidationKind = ValidationKind::Format {
+            expected: "12 digits, the first six a date YYMMDD",
+        };
+        let b = s.as_bytes();
+        if b.len() != 12 || !b.iter().all(u8::is_ascii_digit) {
+            return Err(FORMAT);
+        }
+        let two = |i: usize| u32::from(b[i] - b'0') * 10 + u32::from(b[i + 1] - b'0');
+        let (yy, mm, dd) = (two(0), two(2), two(4));
+        if !(1..=12).contains(&mm) || dd == 0 {
+            return Err(ValidationKind::ImpossibleDate);
+        }
+        // The century is not encoded; 29 February is accepted when the
+        // year is a leap year in either century it could denote.
+        let max = match mm {
+            2 if yy.is_multiple_of(4) => 29,
+            2 => 28,
+            4 | 6 | 9 | 11 => 30,
+            _ => 31,
+        };
+        if dd > max {
+            return Err(ValidationKind::ImpossibleDate);
+        }
+        let mut out = [0u8; 12];
+        out.copy_from_slice(b);
+        Ok(AzrNummer(out))
+    }
+
+    /// The number as text.
+    pub fn as_str(&self) -> &str {
+        // Only ASCII digits are ever stored.
+        std::str::from_utf8(&self.0).unwrap_or("")
+    }
+}
+
+impl fmt::Display for AzrNummer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+serde_as_validated_str!(AzrNummer);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn azr_nummer() {
+        assert!(AzrNummer::parse("230517000123").is_ok());
+        assert!(AzrNummer::parse("240229000001").is_ok());
+        assert_eq!(
+            AzrNummer::parse("231317000123"),
+            Err(ValidationKind::ImpossibleDate)
+        );
+        assert_eq!(
+            AzrNummer::parse("230230000123"),
+            Err(ValidationKind::ImpossibleDate)
+        );
+        assert_eq!(
+            AzrNummer::parse("230229000123"),
+            Err(ValidationKind::ImpossibleDate)
+        );
+        assert_eq!(
+            AzrNummer::parse("230431000123"),
+            Err(ValidationKind::ImpossibleDate)
+        );
+        assert!(matches!(
+            AzrNummer::parse("23051700012"),
+            Err(ValidationKind::Format { .. })
+        ));
+        assert!(matches!(
+            AzrNummer::parse("23051700012x"),
+            Err(ValidationKind::Format { .. })
+        ));
+        assert!(matches!(
+            AzrNummer::parse("２30517000123"),
+            Err(ValidationKind::Format { .. })
+        ));
+    }
+
+    #[test]
+    fn fldm_id() {
+        assert!(FldmId::parse("P-000001").is_ok());
+        assert!(FldmId::parse("").is_err());
+        assert!(FldmId::parse("a b").is_err());
+        assert!(FldmId::parse(&"a".repeat(65)).is_err());
+    }
+}

@@ -1,0 +1,27 @@
+//! # fldm-core
+//!
+//! The domain of the FLDM SDK, without network or database:
+//!
+//! - [`record`]: the Kerndatensatz (AZRG § 3) as typed Rust values, with
+//!   identifiers ([`ids`]), partial dates ([`date`]), code values ([`codes`])
+//!   and names normalised to NFC and checked against DIN 91379 ([`text`]);
+//! - [`attribute`]: the catalogue of disclosable attributes with stable dotted
+//!   names and their legal source, and projection of records to attribute sets;
+//! - [`codec`]: JSON (serde) and XML (XÖV conventions);
+//! - [`synth`]: a deterministic synthetic population for demos, tests and benchmarks.
+//!
+//! Errors are one type, [`Error`]; errors about a value name the field by its
+//! path and never quote personal data.
+
+pub mod attribute;
+pub mod codec;
+pub mod codes;
+pub mod date;
+mod de;
+pub mod error;
+pub mod ids;
+pub mod record;
+pub mod synth;
+pub mod text;
+
+pub use error::{Error, Result, ValidationError, ValidationKind};
