@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand};
 
 mod bench;
 mod cmd_data;
+mod cmd_policy;
 
 /// Result of a command: the exit code to use, or an error (exit 2).
 pub type CmdResult = Result<ExitCode, Box<dyn std::error::Error>>;
@@ -32,6 +33,9 @@ enum Command {
     Convert(cmd_data::ConvertArgs),
     /// Validate a file of records (exit 1 with record index and field path on the first error).
     Validate(cmd_data::ValidateArgs),
+    /// Check, explain and apply legal-basis policies.
+    #[command(subcommand)]
+    Policy(cmd_policy::PolicyCommand),
     /// Benchmarks that print a ratio against a baseline measured in the same run.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
@@ -43,6 +47,7 @@ fn main() -> ExitCode {
         Command::Synth(a) => cmd_data::synth(a),
         Command::Convert(a) => cmd_data::convert(a),
         Command::Validate(a) => cmd_data::validate(a),
+        Command::Policy(c) => cmd_policy::run(c),
         Command::Bench(c) => bench::run(c),
     };
     match result {

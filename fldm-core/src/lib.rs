@@ -7,6 +7,7 @@
 //!   and names normalised to NFC and checked against DIN 91379 ([`text`]);
 //! - [`attribute`]: the catalogue of disclosable attributes with stable dotted
 //!   names and their legal source, and projection of records to attribute sets;
+//! - [`policy`]: legal-basis rules, decisions and filtering;
 //! - [`codec`]: JSON (serde) and XML (XÖV conventions);
 //! - [`synth`]: a deterministic synthetic population for demos, tests and benchmarks.
 //!
@@ -20,6 +21,7 @@ pub mod date;
 mod de;
 pub mod error;
 pub mod ids;
+pub mod policy;
 pub mod record;
 pub mod synth;
 pub mod text;

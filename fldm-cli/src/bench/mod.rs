@@ -7,15 +7,19 @@ use clap::Subcommand;
 use crate::CmdResult;
 
 mod codec;
+mod filter;
 
 #[derive(Debug, Subcommand)]
 pub enum BenchCommand {
     /// JSON and XML encode/decode throughput vs serde_json on a plain struct.
     Codec(codec::Args),
+    /// Policy decide + apply throughput vs a plain clone of the same records.
+    Filter(filter::Args),
 }
 
 pub fn run(cmd: BenchCommand) -> CmdResult {
     match cmd {
         BenchCommand::Codec(a) => codec::run(a),
+        BenchCommand::Filter(a) => filter::run(a),
     }
 }
