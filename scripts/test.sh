@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The one test command of the FLDM SDK (README, CI). It installs what it
-# needs on a fresh machine (Debian packages, Rust components)
+# needs on a fresh machine (Debian packages, a Python venv, Rust components)
 # and then runs every test: formatting and lints, the Rust tests (including
-# the code-list cross-check against ../shared/data/codelists) and XML schema
-# validation with xmllint.
+# the code-list cross-check against ../shared/data/codelists), XML schema
+# validation with xmllint, and the Python tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -26,6 +26,14 @@ if command -v rustup >/dev/null 2>&1; then
   rustup component list --installed 2>/dev/null | grep -q '^rustfmt' || rustup component add rustfmt
   rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy
 fi
+
+# --- Python venv for the cross-language tests -------------------------------
+VENV="${FLDM_VENV:-$ROOT/.venv}"
+if [ ! -x "$VENV/bin/python" ]; then
+  step "creating Python venv at $VENV"
+  python3 -m venv "$VENV"
+fi
+"$VENV/bin/python" -m pip install -q --disable-pip-version-check -r tests/python/requirements.txt
 
 export CARGO_PROFILE_DEV_DEBUG=0
 export CARGO_TERM_COLOR=never
@@ -57,3 +65,6 @@ cmp "$WORK/pop.jsonl" "$WORK/back.jsonl"
 "$FLDM" validate --format xml "$WORK/pop.xml"
 "$FLDM" validate --format json "$WORK/back.jsonl"
 echo "100000 records: schema-valid, JSON -> XML -> JSON identical"
+
+step "Python tests"
+"$VENV/bin/python" -m pytest -q tests/python

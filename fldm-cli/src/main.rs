@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod bench;
+mod cmd_audit;
 mod cmd_data;
 mod cmd_policy;
 
@@ -36,6 +37,9 @@ enum Command {
     /// Check, explain and apply legal-basis policies.
     #[command(subcommand)]
     Policy(cmd_policy::PolicyCommand),
+    /// Audit journals: keys, verification, proofs.
+    #[command(subcommand)]
+    Audit(cmd_audit::AuditCommand),
     /// Benchmarks that print a ratio against a baseline measured in the same run.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
@@ -48,6 +52,7 @@ fn main() -> ExitCode {
         Command::Convert(a) => cmd_data::convert(a),
         Command::Validate(a) => cmd_data::validate(a),
         Command::Policy(c) => cmd_policy::run(c),
+        Command::Audit(c) => cmd_audit::run(c),
         Command::Bench(c) => bench::run(c),
     };
     match result {

@@ -8,6 +8,7 @@
 //! - [`attribute`]: the catalogue of disclosable attributes with stable dotted
 //!   names and their legal source, and projection of records to attribute sets;
 //! - [`policy`]: legal-basis rules, decisions and filtering;
+//! - [`audit`]: audit records, the Merkle journal, proofs and the verifier;
 //! - [`codec`]: JSON (serde) and XML (XÖV conventions);
 //! - [`synth`]: a deterministic synthetic population for demos, tests and benchmarks.
 //!
@@ -15,6 +16,7 @@
 //! path and never quote personal data.
 
 pub mod attribute;
+pub mod audit;
 pub mod codec;
 pub mod codes;
 pub mod date;

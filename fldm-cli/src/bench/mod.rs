@@ -6,6 +6,7 @@ use clap::Subcommand;
 
 use crate::CmdResult;
 
+mod audit;
 mod codec;
 mod filter;
 
@@ -15,11 +16,14 @@ pub enum BenchCommand {
     Codec(codec::Args),
     /// Policy decide + apply throughput vs a plain clone of the same records.
     Filter(filter::Args),
+    /// Audit journal append and verify throughput vs raw SHA-256.
+    Audit(audit::Args),
 }
 
 pub fn run(cmd: BenchCommand) -> CmdResult {
     match cmd {
         BenchCommand::Codec(a) => codec::run(a),
         BenchCommand::Filter(a) => filter::run(a),
+        BenchCommand::Audit(a) => audit::run(a),
     }
 }

@@ -1,0 +1,729 @@
+//! The audit record: one per operation and stage (DESIGN.md § 5,
+//! DOMAIN.md § 4), its validation and its canonical byte form.
+//!
+//! The record has no field for names, birth dates or addresses. The person
+//! concerned appears only as a keyed hash of the FLDM id
+//! ([`PseudonymKey::subject_ref`]); query criteria appear only as attribute
+//! names with keyed hashes of the values ([`PseudonymKey::criterion`]).
+
+use std::path::Path;
+
+use ring::{digest, hmac, rand::SecureRandom};
+use serde::{Deserialize, Serialize};
+use time::{Date, Month};
+use unicode_normalization::UnicodeNormalization;
+
+use super::canon::{self, hex, push_key, push_opt_str, push_str};
+use crate::error::{Error, Result, ValidationError, ValidationKind};
+
+/// Where the record was written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Stage {
+    /// The department's client (Fachverfahren side).
+    Client,
+    /// The hub (Datendrehscheibe).
+    #[default]
+    Hub,
+}
+
+impl Stage {
+    /// The canonical name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Stage::Client => "client",
+            Stage::Hub => "hub",
+        }
+    }
+}
+
+/// What was done (BDSG § 76 Abs. 1 lists these processing operations).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Operation {
+    /// Erhebung.
+    Collect,
+    /// Veränderung.
+    Change,
+    /// Abfrage.
+    #[default]
+    Query,
+    /// Offenlegung einschließlich Übermittlung.
+    Disclose,
+    /// Kombination.
+    Combine,
+    /// Löschung.
+    Delete,
+    /// Weiterleitung (a hub passing data on, AZRG § 11 Abs. 2).
+    Forward,
+}
+
+impl Operation {
+    /// The canonical name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Operation::Collect => "collect",
+            Operation::Change => "change",
+            Operation::Query => "query",
+            Operation::Disclose => "disclose",
+            Operation::Combine => "combine",
+            Operation::Delete => "delete",
+            Operation::Forward => "forward",
+        }
+    }
+}
+
+/// The result of the operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OutcomeKind {
+    /// The policy permitted the operation and it was carried out.
+    #[default]
+    Permitted,
+    /// The policy denied the operation.
+    Denied,
+    /// The operation failed for a technical reason.
+    Error,
+}
+
+impl OutcomeKind {
+    /// The canonical name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OutcomeKind::Permitted => "permitted",
+            OutcomeKind::Denied => "denied",
+            OutcomeKind::Error => "error",
+        }
+    }
+}
+
+/// Outcome: kind plus an optional machine reason code (a code, never free
+/// text, so no personal data can enter through it).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Outcome {
+    /// Permitted, denied or error.
+    pub kind: OutcomeKind,
+    /// Reason code, e.g. `no_rule`, `purpose_not_permitted`, `not_found`.
+    pub reason: Option<String>,
+}
+
+/// One query criterion: the attribute name and an HMAC-SHA256 of the value.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QueryCriterion {
+    /// Catalogue name of the attribute, e.g. `grundpersonalien.familienname`.
+    pub attribute: String,
+    /// 64 lowercase hex characters: `HMAC-SHA256(key, ...)` (see
+    /// [`PseudonymKey::criterion`]).
+    pub value_hmac: String,
+}
+
+/// One audit record. Build it as a struct literal with `..Default::default()`
+/// and call [`AuditRecord::validate`] (the journal does this on append).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuditRecord {
+    /// Unique id of this record (e.g. a UUID).
+    pub event_id: String,
+    /// Id of the request; the client and hub records of one access share it.
+    pub request_id: String,
+    /// UTC time in milliseconds since 1970-01-01T00:00:00Z.
+    pub time_ms: i64,
+    /// Client or hub.
+    pub stage: Stage,
+    /// What was done.
+    pub operation: Operation,
+    /// The requesting body (office id, from its certificate at the hub).
+    pub requesting_office: String,
+    /// The retrieving person (user id of the clerk).
+    pub retrieving_person: String,
+    /// The responsible person (who answers for the admissibility).
+    pub responsible_person: String,
+    /// The recipient of the data, if any was disclosed.
+    pub recipient: Option<String>,
+    /// Purpose code (e.g. XAusländer `abrufzweck`).
+    pub purpose: String,
+    /// Case reference (Geschäftszeichen).
+    pub case_reference: Option<String>,
+    /// Legal basis citation, e.g. `§ 14 Abs. 1 AZRG`.
+    pub legal_basis: Option<String>,
+    /// Id of the policy rule that decided.
+    pub rule_id: Option<String>,
+    /// SHA-256 of the canonical policy (64 hex characters).
+    pub policy_hash: Option<String>,
+    /// The data used to run the query, as keyed hashes.
+    pub query_criteria: Vec<QueryCriterion>,
+    /// Catalogue names of the attributes transmitted.
+    pub disclosed_attributes: Vec<String>,
+    /// SHA-256 of the transmitted payload bytes (64 hex characters).
+    pub payload_digest: Option<String>,
+    /// Pseudonymous reference of the person concerned (keyed hash of the
+    /// FLDM id, 64 hex characters).
+    pub subject_ref: Option<String>,
+    /// Permitted / denied / error with a reason code.
+    pub outcome: Outcome,
+    /// The day after which the record may be pruned.
+    #[serde(with = "date_format")]
+    pub retention_until: Date,
+}
+
+impl Default for AuditRecord {
+    fn default() -> Self {
+        AuditRecord {
+            event_id: String::new(),
+            request_id: String::new(),
+            time_ms: 0,
+            stage: Stage::default(),
+            operation: Operation::default(),
+            requesting_office: String::new(),
+            retrieving_person: String::new(),
+            responsible_person: String::new(),
+            recipient: None,
+            purpose: String::new(),
+            case_reference: None,
+            legal_basis: None,
+            rule_id: None,
+            policy_hash: None,
+            query_criteria: Vec::new(),
+            disclosed_attributes: Vec::new(),
+            payload_digest: None,
+            subject_ref: None,
+            outcome: Outcome::default(),
+            retention_until: Date::from_ordinal_date(1970, 1).unwrap_or(Date::MIN),
+        }
+    }
+}
+
+pub(crate) mod date_format {
+    use serde::{Deserialize, Deserializer, Serializer, de::Error as _};
+    use time::Date;
+
+    pub fn serialize<S: Serializer>(d: &Date, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&super::format_date(*d))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Date, D::Error> {
+        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        super::parse_date(&s).ok_or_else(|| D::Error::custom("expected a date YYYY-MM-DD"))
+    }
+}
+
+/// `YYYY-MM-DD`.
+pub fn format_date(d: Date) -> String {
+    format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
+}
+
+/// Parse `YYYY-MM-DD` (exactly that form).
+pub fn parse_date(s: &str) -> Option<Date> {
+    let b = s.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<u32> {
+        let p = &s[r];
+        if p.bytes().all(|c| c.is_ascii_digit()) {
+            p.parse().ok()
+        } else {
+            None
+        }
+    };
+    let y = i32::try_from(num(0..4)?).ok()?;
+    let m = Month::try_from(u8::try_from(num(5..7)?).ok()?).ok()?;
+    let d = u8::try_from(num(8..10)?).ok()?;
+    Date::from_calendar_date(y, m, d).ok()
+}
+
+/// The UTC date of a millisecond timestamp.
+pub fn date_of_ms(time_ms: i64) -> Option<Date> {
+    let secs = time_ms.div_euclid(1000);
+    time::OffsetDateTime::from_unix_timestamp(secs)
+        .ok()
+        .map(|t| t.date())
+}
+
+/// `YYYY-MM-DDTHH:MM:SS.mmmZ` for a millisecond timestamp (UTC).
+pub fn format_time_ms(time_ms: i64) -> String {
+    let secs = time_ms.div_euclid(1000);
+    let ms = time_ms.rem_euclid(1000);
+    match time::OffsetDateTime::from_unix_timestamp(secs) {
+        Ok(t) => format!(
+            "{}T{:02}:{:02}:{:02}.{:03}Z",
+            format_date(t.date()),
+            t.hour(),
+            t.minute(),
+            t.second(),
+            ms
+        ),
+        Err(_) => format!("@{time_ms}ms"),
+    }
+}
+
+/// Parse `YYYY-MM-DD` (start of that day, UTC) or RFC 3339 to milliseconds.
+pub fn parse_time_ms(s: &str) -> Option<i64> {
+    if let Some(d) = parse_date(s) {
+        return Some(d.midnight().assume_utc().unix_timestamp() * 1000);
+    }
+    let t = time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok()?;
+    i64::try_from(t.unix_timestamp_nanos() / 1_000_000).ok()
+}
+
+/// Retention helpers: the earliest deletion date each template prescribes,
+/// counted from the time of the record.
+pub mod retention {
+    use time::{Date, Month};
+
+    use super::date_of_ms;
+
+    /// BDSG § 76 Abs. 4: end of the year following the year of creation.
+    pub fn bdsg_76(time_ms: i64) -> Option<Date> {
+        let d = date_of_ms(time_ms)?;
+        Date::from_calendar_date(d.year() + 1, Month::December, 31).ok()
+    }
+
+    /// AZRG-DV § 16 (logs under AZRG § 13): six months.
+    pub fn azrg_13(time_ms: i64) -> Option<Date> {
+        add_months(date_of_ms(time_ms)?, 6)
+    }
+
+    /// BMG § 40: at least twelve months.
+    pub fn bmg_40(time_ms: i64) -> Option<Date> {
+        add_months(date_of_ms(time_ms)?, 12)
+    }
+
+    fn add_months(d: Date, months: u8) -> Option<Date> {
+        let total = i32::from(u8::from(d.month())) - 1 + i32::from(months);
+        let year = d.year() + total / 12;
+        let month = Month::try_from(u8::try_from(total % 12 + 1).ok()?).ok()?;
+        let last = month.length(year);
+        Date::from_calendar_date(year, month, d.day().min(last)).ok()
+    }
+}
+
+pub(crate) const MAX_LIST: usize = 512;
+
+fn invalid(field: &str, kind: ValidationKind) -> Error {
+    Error::Validation(ValidationError::new(field, kind))
+}
+
+fn is_code_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | ':')
+}
+
+/// An identifier/code: 1..=max characters from `[A-Za-z0-9._:-]`.
+pub(crate) fn check_code(field: &str, v: &str, max: usize) -> Result<()> {
+    if v.is_empty() {
+        return Err(invalid(field, ValidationKind::Empty));
+    }
+    if v.len() > max {
+        return Err(invalid(field, ValidationKind::TooLong { max }));
+    }
+    if !v.bytes().all(|b| is_code_char(char::from(b))) {
+        return Err(invalid(
+            field,
+            ValidationKind::Format {
+                expected: "letters, digits and . _ - :",
+            },
+        ));
+    }
+    Ok(())
+}
+
+/// Text: 1..=max characters, no control characters.
+pub(crate) fn check_text(field: &str, v: &str, max: usize) -> Result<()> {
+    if v.is_ascii() {
+        // Fast path: one byte per character.
+        let b = v.as_bytes();
+        if b.iter().all(|c| c.is_ascii_whitespace()) {
+            return Err(invalid(field, ValidationKind::Empty));
+        }
+        if b.len() > max {
+            return Err(invalid(field, ValidationKind::TooLong { max }));
+        }
+        if let Some(position) = b.iter().position(|c| c.is_ascii_control()) {
+            return Err(invalid(
+                field,
+                ValidationKind::ControlCharacter { position },
+            ));
+        }
+        return Ok(());
+    }
+    if v.trim().is_empty() {
+        return Err(invalid(field, ValidationKind::Empty));
+    }
+    if v.chars().count() > max {
+        return Err(invalid(field, ValidationKind::TooLong { max }));
+    }
+    if let Some(position) = v.chars().position(char::is_control) {
+        return Err(invalid(
+            field,
+            ValidationKind::ControlCharacter { position },
+        ));
+    }
+    Ok(())
+}
+
+pub(crate) fn check_hex64(field: &str, v: &str) -> Result<()> {
+    if canon::is_hex64(v) {
+        Ok(())
+    } else {
+        Err(invalid(
+            field,
+            ValidationKind::Format {
+                expected: "64 lowercase hex characters",
+            },
+        ))
+    }
+}
+
+/// Who may be named in a record: office ids and user ids. A `/`, `@` or
+/// space is permitted in addition to code characters (DVDV ids, e-mail
+/// style user ids).
+pub(crate) fn check_id(field: &str, v: &str) -> Result<()> {
+    check_text(field, v, 128)?;
+    if !v
+        .bytes()
+        .all(|b| is_code_char(char::from(b)) || matches!(b, b'/' | b'@' | b' '))
+    {
+        return Err(invalid(
+            field,
+            ValidationKind::Format {
+                expected: "letters, digits and . _ - : / @ space",
+            },
+        ));
+    }
+    Ok(())
+}
+
+pub(crate) fn check_time(time_ms: i64) -> Result<()> {
+    if !(0..=253_402_300_799_999).contains(&time_ms) {
+        return Err(invalid(
+            "time_ms",
+            ValidationKind::Other("time out of range (1970..9999)".into()),
+        ));
+    }
+    Ok(())
+}
+
+pub(crate) fn check_retention(retention_until: Date, time_ms: i64) -> Result<()> {
+    if !(1970..=9999).contains(&retention_until.year()) {
+        return Err(invalid(
+            "retention_until",
+            ValidationKind::Other("year out of range (1970..9999)".into()),
+        ));
+    }
+    if date_of_ms(time_ms).is_some_and(|d| retention_until < d) {
+        return Err(invalid(
+            "retention_until",
+            ValidationKind::Other("earlier than the date of the record".into()),
+        ));
+    }
+    Ok(())
+}
+
+impl AuditRecord {
+    /// Check every field; the error names the field. Rules are in
+    /// `docs/audit-format.md`.
+    pub fn validate(&self) -> Result<()> {
+        check_code("event_id", &self.event_id, 64)?;
+        check_code("request_id", &self.request_id, 64)?;
+        check_time(self.time_ms)?;
+        check_id("requesting_office", &self.requesting_office)?;
+        check_id("retrieving_person", &self.retrieving_person)?;
+        check_id("responsible_person", &self.responsible_person)?;
+        if let Some(r) = &self.recipient {
+            check_id("recipient", r)?;
+        }
+        check_code("purpose", &self.purpose, 32)?;
+        if let Some(c) = &self.case_reference {
+            check_text("case_reference", c, 128)?;
+        }
+        if let Some(l) = &self.legal_basis {
+            check_text("legal_basis", l, 256)?;
+        }
+        if let Some(r) = &self.rule_id {
+            check_code("rule_id", r, 128)?;
+        }
+        if let Some(p) = &self.policy_hash {
+            check_hex64("policy_hash", p)?;
+        }
+        if self.query_criteria.len() > MAX_LIST {
+            return Err(invalid(
+                "query_criteria",
+                ValidationKind::Count {
+                    min: 0,
+                    max: MAX_LIST,
+                    found: self.query_criteria.len(),
+                },
+            ));
+        }
+        for (i, c) in self.query_criteria.iter().enumerate() {
+            // Field names are built only for the error.
+            if check_code("", &c.attribute, 128).is_err() {
+                check_code(&format!("query_criteria[{i}].attribute"), &c.attribute, 128)?;
+            }
+            if !canon::is_hex64(&c.value_hmac) {
+                check_hex64(&format!("query_criteria[{i}].value_hmac"), &c.value_hmac)?;
+            }
+        }
+        if self.disclosed_attributes.len() > MAX_LIST {
+            return Err(invalid(
+                "disclosed_attributes",
+                ValidationKind::Count {
+                    min: 0,
+                    max: MAX_LIST,
+                    found: self.disclosed_attributes.len(),
+                },
+            ));
+        }
+        for (i, a) in self.disclosed_attributes.iter().enumerate() {
+            if check_code("", a, 128).is_err() {
+                check_code(&format!("disclosed_attributes[{i}]"), a, 128)?;
+            }
+        }
+        if let Some(d) = &self.payload_digest {
+            check_hex64("payload_digest", d)?;
+        }
+        if let Some(s) = &self.subject_ref {
+            check_hex64("subject_ref", s)?;
+        }
+        if let Some(r) = &self.outcome.reason {
+            check_code("outcome.reason", r, 64)?;
+        }
+        check_retention(self.retention_until, self.time_ms)
+    }
+
+    /// Append the canonical JSON of the record to `out` (fixed key order,
+    /// see `docs/audit-format.md`).
+    pub fn write_canonical(&self, out: &mut Vec<u8>) {
+        out.push(b'{');
+        push_key(out, "event_id", true);
+        push_str(out, &self.event_id);
+        push_key(out, "request_id", false);
+        push_str(out, &self.request_id);
+        push_key(out, "time_ms", false);
+        canon::push_i64(out, self.time_ms);
+        push_key(out, "stage", false);
+        push_str(out, self.stage.as_str());
+        push_key(out, "operation", false);
+        push_str(out, self.operation.as_str());
+        push_key(out, "requesting_office", false);
+        push_str(out, &self.requesting_office);
+        push_key(out, "retrieving_person", false);
+        push_str(out, &self.retrieving_person);
+        push_key(out, "responsible_person", false);
+        push_str(out, &self.responsible_person);
+        push_key(out, "recipient", false);
+        push_opt_str(out, self.recipient.as_deref());
+        push_key(out, "purpose", false);
+        push_str(out, &self.purpose);
+        push_key(out, "case_reference", false);
+        push_opt_str(out, self.case_reference.as_deref());
+        push_key(out, "legal_basis", false);
+        push_opt_str(out, self.legal_basis.as_deref());
+        push_key(out, "rule_id", false);
+        push_opt_str(out, self.rule_id.as_deref());
+        push_key(out, "policy_hash", false);
+        push_opt_str(out, self.policy_hash.as_deref());
+        push_key(out, "query_criteria", false);
+        out.push(b'[');
+        for (i, c) in self.query_criteria.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            out.push(b'{');
+            push_key(out, "attribute", true);
+            push_str(out, &c.attribute);
+            push_key(out, "value_hmac", false);
+            push_str(out, &c.value_hmac);
+            out.push(b'}');
+        }
+        out.push(b']');
+        push_key(out, "disclosed_attributes", false);
+        canon::push_str_list(out, &self.disclosed_attributes);
+        push_key(out, "payload_digest", false);
+        push_opt_str(out, self.payload_digest.as_deref());
+        push_key(out, "subject_ref", false);
+        push_opt_str(out, self.subject_ref.as_deref());
+        push_key(out, "outcome", false);
+        out.push(b'{');
+        push_key(out, "kind", true);
+        push_str(out, self.outcome.kind.as_str());
+        push_key(out, "reason", false);
+        push_opt_str(out, self.outcome.reason.as_deref());
+        out.push(b'}');
+        push_key(out, "retention_until", false);
+        push_str(out, &format_date(self.retention_until));
+        out.push(b'}');
+    }
+
+    /// The canonical JSON of the record.
+    pub fn canonical_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(768);
+        self.write_canonical(&mut out);
+        out
+    }
+}
+
+/// SHA-256 of a transmitted payload as 64 lowercase hex characters (for
+/// [`AuditRecord::payload_digest`]). Not keyed: the recipient can recompute
+/// it over the bytes it received.
+pub fn payload_digest(payload: &[u8]) -> String {
+    hex(digest::digest(&digest::SHA256, payload).as_ref())
+}
+
+/// The journal owner's HMAC-SHA256 key for pseudonyms (subject references
+/// and query-criteria values). Keep it secret: with the key, a guessed value
+/// can be checked against the log; without it, the log reveals nothing.
+pub struct PseudonymKey {
+    key: hmac::Key,
+}
+
+impl std::fmt::Debug for PseudonymKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PseudonymKey(..)")
+    }
+}
+
+impl PseudonymKey {
+    /// A key from 32 (or more) secret bytes.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
+        if bytes.len() < 32 {
+            return Err(Error::Audit(
+                "pseudonym key: at least 32 bytes required".into(),
+            ));
+        }
+        Ok(PseudonymKey {
+            key: hmac::Key::new(hmac::HMAC_SHA256, bytes),
+        })
+    }
+
+    /// Generate 32 random bytes (returned so they can be stored).
+    pub fn generate_bytes() -> Result<[u8; 32]> {
+        let mut b = [0u8; 32];
+        ring::rand::SystemRandom::new()
+            .fill(&mut b)
+            .map_err(|_| Error::Audit("no random numbers available".into()))?;
+        Ok(b)
+    }
+
+    /// Load a key file (64 hex characters, surrounding whitespace ignored).
+    pub fn load(path: &Path) -> Result<Self> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| Error::io(format!("reading pseudonym key {}", path.display()), e))?;
+        let bytes = canon::unhex(text.trim()).ok_or_else(|| {
+            Error::Audit(format!(
+                "pseudonym key {}: expected hex characters",
+                path.display()
+            ))
+        })?;
+        Self::from_bytes(&bytes)
+    }
+
+    fn mac(&self, parts: &[&[u8]]) -> String {
+        let mut ctx = hmac::Context::with_key(&self.key);
+        for p in parts {
+            ctx.update(p);
+        }
+        hex(ctx.sign().as_ref())
+    }
+
+    /// Subject reference: `HMAC-SHA256(key, "fldm-audit/subject" || 0x00 || fldm_id)`.
+    pub fn subject_ref(&self, fldm_id: &str) -> String {
+        self.mac(&[b"fldm-audit/subject\0", fldm_id.trim().as_bytes()])
+    }
+
+    /// Query criterion: `HMAC-SHA256(key, "fldm-audit/criterion" || 0x00 ||
+    /// attribute || 0x00 || NFC(value))`, so that the same value under a
+    /// different attribute, or in NFD instead of NFC, gives the
+    /// attribute-specific, normalisation-independent hash.
+    pub fn criterion(&self, attribute: &str, value: &str) -> QueryCriterion {
+        let nfc: String = value.nfc().collect();
+        QueryCriterion {
+            attribute: attribute.to_string(),
+            value_hmac: self.mac(&[
+                b"fldm-audit/criterion\0",
+                attribute.as_bytes(),
+                b"\0",
+                nfc.as_bytes(),
+            ]),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    pub(crate) fn sample() -> AuditRecord {
+        let key = PseudonymKey::from_bytes(&[7u8; 32]).expect("key");
+        AuditRecord {
+            event_id: "e-1".into(),
+            request_id: "r-1".into(),
+            time_ms: 1_767_225_600_000,
+            stage: Stage::Hub,
+            operation: Operation::Disclose,
+            requesting_office: "wgb:05315000-wohnungsamt".into(),
+            retrieving_person: "u4711".into(),
+            responsible_person: "u0815".into(),
+            recipient: Some("wgb:05315000-wohnungsamt".into()),
+            purpose: "70".into(),
+            case_reference: Some("56/2026-0001 \"A\"".into()),
+            legal_basis: Some("§ 14 Abs. 1 AZRG".into()),
+            rule_id: Some("housing.identify".into()),
+            policy_hash: Some("ab".repeat(32)),
+            query_criteria: vec![key.criterion("grundpersonalien.familienname", "x")],
+            disclosed_attributes: vec!["grundpersonalien.familienname".into()],
+            payload_digest: Some(payload_digest(b"{}")),
+            subject_ref: Some(key.subject_ref("FLDM-1")),
+            outcome: Outcome {
+                kind: OutcomeKind::Permitted,
+                reason: None,
+            },
+            retention_until: parse_date("2027-12-31").expect("date"),
+        }
+    }
+
+    #[test]
+    fn canonical_form_round_trips_through_serde() {
+        let r = sample();
+        r.validate().expect("valid");
+        let bytes = r.canonical_bytes();
+        let back: AuditRecord = serde_json::from_slice(&bytes).expect("decode");
+        assert_eq!(back, r);
+        assert_eq!(back.canonical_bytes(), bytes);
+        // serde's own encoding of the same struct has the same order.
+        assert_eq!(serde_json::to_vec(&r).expect("encode"), bytes);
+    }
+
+    #[test]
+    fn validation_names_the_field() {
+        let mut r = sample();
+        r.subject_ref = Some("Mustermann".into());
+        let e = r.validate().expect_err("invalid");
+        assert_eq!(e.field(), Some("subject_ref"));
+        let mut r = sample();
+        r.outcome.reason = Some("denied because of Erika".into());
+        assert_eq!(
+            r.validate().expect_err("invalid").field(),
+            Some("outcome.reason")
+        );
+    }
+
+    #[test]
+    fn criteria_are_normalised_and_attribute_bound() {
+        let key = PseudonymKey::from_bytes(&[1u8; 32]).expect("key");
+        let a = key.criterion("n", "Jos\u{e9}");
+        let b = key.criterion("n", "Jose\u{301}");
+        assert_eq!(a, b);
+        assert_ne!(a.value_hmac, key.criterion("m", "Jos\u{e9}").value_hmac);
+    }
+
+    #[test]
+    fn retention_helpers() {
+        let t = 1_767_225_600_000; // 2026-01-01
+        assert_eq!(retention::bdsg_76(t), parse_date("2027-12-31"));
+        assert_eq!(retention::azrg_13(t), parse_date("2026-07-01"));
+        assert_eq!(retention::bmg_40(t), parse_date("2027-01-01"));
+    }
+}
