@@ -23,6 +23,7 @@ pub mod date;
 mod de;
 pub mod error;
 pub mod ids;
+pub mod matching;
 pub mod policy;
 pub mod record;
 pub mod synth;

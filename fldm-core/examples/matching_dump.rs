@@ -1,0 +1,239 @@
+//! Prints what `fldm_core::matching` computes for names and name pairs, as
+//! JSON lines, for cross-checks against other implementations
+//! (`tests/python/test_matching_reference.py`).
+//!
+//! Usage:
+//!
+//! - `matching_dump` reads lines from standard input. A line `a<TAB>b` gives
+//!   `{"a", "b", "jaro", "jaro_winkler"}`; any other line gives `{"name",
+//!   "search_form", "koelner", "koelner_raw", "koelner_words"}`.
+//! - `matching_dump synth-names <count> <seed>` prints every distinct name
+//!   of the synthetic population (one per line), and every name the
+//!   generator can write.
+//! - `matching_dump bench <count>` times scoring a query against `count`
+//!   synthetic persons (build with `--release`), with and without prepared
+//!   records, against the time to clone the same records as a baseline.
+//! - `matching_dump recall <count> <queries>` measures blocking recall,
+//!   recall@1 and recall@5 on a synthetic population of `count` persons, as
+//!   the test `synthetic_population_recall` does for 5,000 (build with
+//!   `--release` for large counts).
+
+use std::collections::{BTreeSet, HashMap};
+use std::io::{self, BufRead, BufWriter, Write};
+use std::time::Instant;
+
+use fldm_core::matching::{
+    PreparedPerson, Query, jaro, jaro_winkler, koelner_phonetik, koelner_phonetik_raw,
+    koelner_phonetik_words, query_blocking_keys, score, score_prepared,
+};
+use fldm_core::record::NamePart;
+use fldm_core::synth;
+use fldm_core::text::search_form;
+use serde_json::json;
+
+fn synth_names(count: usize, seed: u64) -> BTreeSet<String> {
+    let mut names = BTreeSet::new();
+    let mut add = |p: &Option<NamePart>| {
+        if let Some(n) = p.as_ref().and_then(NamePart::wert) {
+            names.insert(n.to_string());
+        }
+    };
+    for p in synth::population(count, seed) {
+        let g = &p.grundpersonalien;
+        add(&g.familienname);
+        add(&g.geburtsname);
+        add(&g.vornamen);
+        add(&g.familienname_nach_deutschem_recht);
+        let w = &p.weitere_personalien;
+        for v in w.andere_schreibweisen.iter().chain(w.fruehere_namen.iter()) {
+            add(&v.familienname);
+            add(&v.vornamen);
+        }
+        for a in &w.aliaspersonalien {
+            add(&a.familienname);
+            add(&a.vornamen);
+        }
+        for f in &p.asyl.familienangehoerige {
+            add(&f.familienname);
+            add(&f.vornamen);
+        }
+    }
+    names.extend(synth::name_table().map(str::to_string));
+    names
+}
+
+fn bench(count: usize) {
+    let pop = synth::population(count, 5);
+    let queries: Vec<Query> = pop
+        .iter()
+        .step_by((count / 50).max(1))
+        .filter_map(|p| Query::from_person(&synth::local_case_variant(p, 1)).ok())
+        .collect();
+    let t = Instant::now();
+    let mut sink = 0usize;
+    for _ in &queries {
+        let copy = pop.clone();
+        sink += copy.len();
+    }
+    let clone = t.elapsed();
+    let t = Instant::now();
+    let mut total = 0.0;
+    for q in &queries {
+        for p in &pop {
+            total += score(q, p).weight;
+        }
+    }
+    let plain = t.elapsed();
+    let prepared: Vec<PreparedPerson> = pop.iter().map(PreparedPerson::new).collect();
+    let t = Instant::now();
+    for q in &queries {
+        for p in &prepared {
+            total += score_prepared(q, p).weight;
+        }
+    }
+    let fast = t.elapsed();
+    let keys: usize = prepared.iter().map(|p| p.blocking_keys().len()).sum();
+    println!(
+        "blocking keys per record: {:.1}",
+        keys as f64 / prepared.len() as f64
+    );
+    let n = (queries.len() * pop.len()) as f64;
+    println!(
+        "{} queries x {} persons: score {:.2} us/pair, score_prepared {:.2} us/pair, cloning the record {:.2} us/record (baseline); ratios to baseline {:.1} and {:.1} (checksum {:.0}, {sink})",
+        queries.len(),
+        pop.len(),
+        plain.as_secs_f64() * 1e6 / n,
+        fast.as_secs_f64() * 1e6 / n,
+        clone.as_secs_f64() * 1e6 / n,
+        plain.as_secs_f64() / clone.as_secs_f64(),
+        fast.as_secs_f64() / clone.as_secs_f64(),
+        total,
+    );
+}
+
+struct Recall {
+    asked: usize,
+    blocked: usize,
+    at1: usize,
+    at5: usize,
+    candidates: usize,
+    max_candidates: usize,
+}
+
+impl Recall {
+    fn pct(&self, x: usize) -> f64 {
+        100.0 * x as f64 / self.asked as f64
+    }
+}
+
+/// Search for every `n / queries`-th person of a synthetic population by
+/// the entry a department's case list would hold for them (another
+/// spelling, swapped or cut names, a coarser or mistyped birth date),
+/// through the blocking index, and count how often the person is a
+/// candidate, comes first, or comes in the top 5.
+fn recall(n: usize, queries: usize, population_seed: u64, variant_seed: u64) -> Recall {
+    let pop = synth::population(n, population_seed);
+    let prepared: Vec<PreparedPerson> = pop.iter().map(PreparedPerson::new).collect();
+    let mut index: HashMap<String, Vec<usize>> = HashMap::new();
+    for (i, p) in prepared.iter().enumerate() {
+        for k in p.blocking_keys() {
+            index.entry(k).or_default().push(i);
+        }
+    }
+    let mut r = Recall {
+        asked: 0,
+        blocked: 0,
+        at1: 0,
+        at5: 0,
+        candidates: 0,
+        max_candidates: 0,
+    };
+    for i in (0..n).step_by(n / queries) {
+        let local = synth::local_case_variant(&pop[i], variant_seed);
+        let Ok(q) = Query::from_person(&local) else {
+            continue;
+        };
+        r.asked += 1;
+        let mut cand: Vec<usize> = query_blocking_keys(&q)
+            .iter()
+            .filter_map(|k| index.get(k))
+            .flatten()
+            .copied()
+            .collect();
+        cand.sort_unstable();
+        cand.dedup();
+        r.candidates += cand.len();
+        r.max_candidates = r.max_candidates.max(cand.len());
+        if cand.binary_search(&i).is_err() {
+            continue;
+        }
+        r.blocked += 1;
+        let weights: Vec<(usize, f64)> = cand
+            .iter()
+            .map(|&c| (c, score_prepared(&q, &prepared[c]).weight))
+            .collect();
+        let own = weights
+            .iter()
+            .find(|(c, _)| *c == i)
+            .map_or(f64::NAN, |s| s.1);
+        // A record with exactly the same weight (e.g. a twin with the same
+        // data) cannot be told apart: a tie at the top counts as found.
+        let better = weights.iter().filter(|s| s.1 > own).count();
+        r.at1 += usize::from(better == 0);
+        r.at5 += usize::from(better < 5);
+    }
+    r
+}
+
+fn main() -> io::Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let out = io::stdout();
+    let mut out = BufWriter::new(out.lock());
+    if args.first().map(String::as_str) == Some("synth-names") {
+        let count = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(1000);
+        let seed = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(1);
+        for n in synth_names(count, seed) {
+            writeln!(out, "{n}")?;
+        }
+        return out.flush();
+    }
+    if args.first().map(String::as_str) == Some("recall") {
+        let n = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(5000);
+        let queries = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(1000);
+        let r = recall(n, queries, 4711, 3);
+        println!(
+            "population {n}, {} queries: blocking recall {:.1}%, recall@1 {:.1}%, recall@5 {:.1}%, candidates per query {:.1} (max {})",
+            r.asked,
+            r.pct(r.blocked),
+            r.pct(r.at1),
+            r.pct(r.at5),
+            r.candidates as f64 / r.asked as f64,
+            r.max_candidates
+        );
+        return Ok(());
+    }
+    if args.first().map(String::as_str) == Some("bench") {
+        bench(args.get(1).and_then(|s| s.parse().ok()).unwrap_or(2000));
+        return Ok(());
+    }
+    for line in io::stdin().lock().lines() {
+        let line = line?;
+        let value = match line.split_once('\t') {
+            Some((a, b)) => json!({
+                "a": a,
+                "b": b,
+                "jaro": jaro(a, b),
+                "jaro_winkler": jaro_winkler(a, b),
+            }),
+            None => json!({
+                "name": line,
+                "search_form": search_form(&line),
+                "koelner": koelner_phonetik(&line),
+                "koelner_raw": koelner_phonetik_raw(&line),
+                "koelner_words": koelner_phonetik_words(&line),
+            }),
+        };
+        writeln!(out, "{value}")?;
+    }
+    out.flush()
+}
