@@ -13,6 +13,7 @@ step() { printf '\n==> %s\n' "$*"; }
 # --- system packages ------------------------------------------------------
 apt_missing=()
 command -v xmllint >/dev/null 2>&1 || apt_missing+=(libxml2-utils)
+command -v openssl >/dev/null 2>&1 || apt_missing+=(openssl)
 if ((${#apt_missing[@]})); then
   step "installing Debian packages: ${apt_missing[*]}"
   SUDO=""
