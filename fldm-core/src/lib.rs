@@ -28,5 +28,6 @@ pub mod policy;
 pub mod record;
 pub mod synth;
 pub mod text;
+pub mod wire;
 
 pub use error::{Error, Result, ValidationError, ValidationKind};

@@ -1,0 +1,315 @@
+//! Starting and stopping the hub: TLS with required client certificates,
+//! one axum router per connection carrying the office identity of that
+//! connection's certificate, graceful shutdown.
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), fldm_hub::HubError> {
+//! let config = fldm_hub::config::HubConfig::load("hub.toml")?;
+//! let hub = fldm_hub::Hub::start(config).await?;
+//! hub.seed_synthetic(1000, 42)?;
+//! println!("listening on {}", hub.local_addr());
+//! hub.shutdown().await;
+//! # Ok(()) }
+//! ```
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use fldm_core::audit::{Journal, JournalOptions, PseudonymKey, SigningKey, hex};
+use fldm_core::policy::Policy;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto;
+use hyper_util::service::TowerToHyperService;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+use tokio_rustls::TlsAcceptor;
+
+use crate::api::{self, AppState, OfficeIdentity};
+use crate::config::{ConfigError, HubConfig};
+use crate::store::{Store, StoreError, StoreOptions};
+
+/// How long a TLS handshake may take.
+pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long the request head may take to arrive (HTTP/1).
+pub const HEADER_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long shutdown waits for open connections.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
+/// Why the hub could not start or seed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum HubError {
+    /// The configuration file.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// Certificates, keys or the TLS profile.
+    #[error("TLS: {0}")]
+    Tls(#[from] fldm_tls::Error),
+    /// Policy, audit keys or journal.
+    #[error(transparent)]
+    Core(#[from] fldm_core::Error),
+    /// The database.
+    #[error("store: {0}")]
+    Store(#[from] StoreError),
+    /// Binding the listen address or starting the runtime.
+    #[error("{context}: {source}")]
+    Io {
+        /// What was done.
+        context: String,
+        /// Why it failed.
+        source: std::io::Error,
+    },
+}
+
+/// The reference hub.
+#[derive(Debug)]
+pub struct Hub;
+
+/// A running hub; stop it with [`RunningHub::shutdown`].
+#[derive(Debug)]
+pub struct RunningHub {
+    addr: SocketAddr,
+    state: Arc<AppState>,
+    owner_office: String,
+    stop: watch::Sender<bool>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+fn open_state(config: &HubConfig) -> Result<AppState, HubError> {
+    let policy = Policy::load(&config.policy)?;
+    let signing = SigningKey::load(&config.audit_signing_key)?;
+    let public_key_hex = hex(signing.public_key().as_bytes());
+    let pseudonym = PseudonymKey::load(&config.pseudonym_key)?;
+    std::fs::create_dir_all(&config.audit_dir).map_err(|source| HubError::Io {
+        context: format!("creating audit directory {}", config.audit_dir.display()),
+        source,
+    })?;
+    let (journal, _report) = Journal::open(
+        &config.audit_dir,
+        JournalOptions {
+            origin: Some("fldm-hub".into()),
+            signing_key: Some(signing),
+            checkpoint_interval: config.checkpoint_interval,
+            ..JournalOptions::default()
+        },
+    )?;
+    if let Some(parent) = config.database.parent()
+        && !parent.as_os_str().is_empty()
+    {
+        std::fs::create_dir_all(parent).map_err(|source| HubError::Io {
+            context: format!("creating database directory {}", parent.display()),
+            source,
+        })?;
+    }
+    let store = Store::open(
+        &config.database,
+        StoreOptions {
+            search_keys: Some(fldm_core::matching::blocking_keys),
+            ..StoreOptions::default()
+        },
+    )?;
+    Ok(AppState {
+        policy,
+        store,
+        journal,
+        public_key_hex,
+        pseudonym,
+        max_body_bytes: config.max_body_bytes,
+        audit_fault: std::sync::atomic::AtomicBool::new(false),
+    })
+}
+
+impl Hub {
+    /// Load policy, keys, journal and database, bind the listen address and
+    /// start serving (on the current tokio runtime). Installs the ring
+    /// crypto provider as the process default.
+    pub async fn start(config: HubConfig) -> Result<RunningHub, HubError> {
+        fldm_tls::install_default_provider();
+        let tls = fldm_tls::server_config_from_files(
+            &config.tls_certificate,
+            &config.tls_key,
+            &config.client_ca,
+        )?;
+        let cfg = config.clone();
+        let state = tokio::task::spawn_blocking(move || open_state(&cfg))
+            .await
+            .map_err(|e| HubError::Io {
+                context: "opening the hub state".into(),
+                source: std::io::Error::other(e.to_string()),
+            })??;
+        let state = Arc::new(state);
+        let listener = TcpListener::bind(config.listen)
+            .await
+            .map_err(|source| HubError::Io {
+                context: format!("binding {}", config.listen),
+                source,
+            })?;
+        let addr = listener.local_addr().map_err(|source| HubError::Io {
+            context: "reading the listen address".into(),
+            source,
+        })?;
+        let (stop, stop_rx) = watch::channel(false);
+        let router = api::router(Arc::clone(&state));
+        let acceptor = TlsAcceptor::from(Arc::new(tls));
+        let task = tokio::spawn(accept_loop(listener, acceptor, router, stop_rx));
+        Ok(RunningHub {
+            addr,
+            state,
+            owner_office: config.owner_office.clone(),
+            stop,
+            task,
+        })
+    }
+}
+
+async fn accept_loop(
+    listener: TcpListener,
+    acceptor: TlsAcceptor,
+    router: axum::Router,
+    mut stop: watch::Receiver<bool>,
+) {
+    let mut conns = JoinSet::new();
+    loop {
+        tokio::select! {
+            _ = stop.changed() => break,
+            Some(_) = conns.join_next(), if !conns.is_empty() => {}
+            accepted = listener.accept() => {
+                let Ok((tcp, _peer)) = accepted else { continue };
+                let acceptor = acceptor.clone();
+                let router = router.clone();
+                let stop = stop.clone();
+                conns.spawn(serve_connection(tcp, acceptor, router, stop));
+            }
+        }
+    }
+    drop(listener);
+    let drain = async { while conns.join_next().await.is_some() {} };
+    if tokio::time::timeout(SHUTDOWN_GRACE, drain).await.is_err() {
+        conns.abort_all();
+    }
+}
+
+async fn serve_connection(
+    tcp: tokio::net::TcpStream,
+    acceptor: TlsAcceptor,
+    router: axum::Router,
+    mut stop: watch::Receiver<bool>,
+) {
+    // A failed handshake (no client certificate, unknown CA, wrong
+    // profile) ends the connection; rustls has sent the alert.
+    let tls = match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await {
+        Ok(Ok(tls)) => tls,
+        _ => return,
+    };
+    let cert_identity = tls
+        .get_ref()
+        .1
+        .peer_certificates()
+        .and_then(fldm_tls::peer_identity);
+    let router = router.layer(axum::Extension(OfficeIdentity { cert_identity }));
+    let service = TowerToHyperService::new(router);
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(HEADER_TIMEOUT);
+    let conn = builder.serve_connection(TokioIo::new(tls), service);
+    tokio::pin!(conn);
+    tokio::select! {
+        _ = conn.as_mut() => {}
+        _ = stop.changed() => {
+            // Shutdown (or the hub is gone): finish the requests in flight.
+            conn.as_mut().graceful_shutdown();
+            let _ = conn.as_mut().await;
+        }
+    }
+}
+
+impl RunningHub {
+    /// The address the hub listens on (with the port actually bound).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The shared state (policy, store, journal), for embedding and tests.
+    pub fn state(&self) -> &Arc<AppState> {
+        &self.state
+    }
+
+    /// Load `n` synthetic persons (population `seed` of
+    /// `fldm_core::synth`) into the store, owned by the configured owner
+    /// office. Blocking: call from a blocking context or use
+    /// `tokio::task::spawn_blocking` for large `n`.
+    pub fn seed_synthetic(&self, n: usize, seed: u64) -> Result<u64, HubError> {
+        seed_synthetic(&self.state.store, &self.owner_office, n, seed)
+    }
+
+    /// Stop accepting connections, let open requests finish (at most
+    /// [`SHUTDOWN_GRACE`]), write a final audit checkpoint.
+    pub async fn shutdown(self) {
+        let _ = self.stop.send(true);
+        let _ = self.task.await;
+        let state = Arc::clone(&self.state);
+        let _ = tokio::task::spawn_blocking(move || {
+            if !state.journal.is_empty() {
+                let _ = state.journal.checkpoint();
+            }
+        })
+        .await;
+    }
+}
+
+/// Load `n` persons of the synthetic population `seed` into `store`, owned
+/// by `owner_office`. Returns the number stored.
+pub fn seed_synthetic(
+    store: &Store,
+    owner_office: &str,
+    n: usize,
+    seed: u64,
+) -> Result<u64, HubError> {
+    let persons = fldm_core::synth::Population::new(seed).take(n);
+    Ok(store.seed(persons, owner_office)?)
+}
+
+/// Run a hub until Ctrl-C (SIGINT) or SIGTERM: the entry point of
+/// `fldm hub serve --config FILE`. Blocking; builds its own runtime.
+pub fn serve(config: HubConfig) -> Result<(), HubError> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|source| HubError::Io {
+            context: "starting the async runtime".into(),
+            source,
+        })?;
+    rt.block_on(async move {
+        let hub = Hub::start(config).await?;
+        eprintln!("fldm hub listening on https://{}", hub.local_addr());
+        wait_for_signal().await;
+        hub.shutdown().await;
+        Ok(())
+    })
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

@@ -1,0 +1,438 @@
+//! What each office receives, in JSON and XML; problem responses for bad
+//! requests; one audit record per request.
+
+mod api_support;
+
+use std::collections::BTreeSet;
+
+use api_support::{POLICY, ctx, json, record_attributes, start};
+use fldm_core::audit::OutcomeKind;
+use fldm_core::policy::Policy;
+
+fn rule_attributes(rule: &str) -> BTreeSet<String> {
+    let policy = Policy::load(POLICY).expect("policy");
+    policy
+        .rule(rule)
+        .expect("rule")
+        .attributes
+        .names()
+        .into_iter()
+        .map(String::from)
+        .collect()
+}
+
+/// The `<fldm:person>` element of an XML response, checked against the
+/// XSD and decoded.
+fn xml_person(doc: &str, name: &str) -> fldm_core::record::Person {
+    let element = api_support::person_element(doc);
+    api_support::assert_xsd_valid(element, name);
+    fldm_core::codec::xml::person_from_xml(element).expect("person decodes")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn offices_receive_exactly_their_attributes_in_json_and_xml() {
+    let t = start(20).await;
+    let ids = t.seeded_ids(20);
+    let abh = t.client("auslaenderbehoerde");
+    let wa = t.client("wohnungsamt");
+    let ga = t.client("gesundheitsamt");
+    let wa_set = rule_attributes("wohnungsamt-identifikation");
+    assert_eq!(wa_set.len(), 7);
+    let ga_set = rule_attributes("gesundheitsamt-oegd");
+    let mut wa_union = BTreeSet::new();
+    let before = t.journal_len();
+    let mut requests = 0;
+    for id in &ids {
+        let path = t.url(&format!("/v1/persons/{id}"));
+        let (s, full) = json(
+            ctx(abh.get(&path), "auslaenderbehoerde")
+                .send()
+                .await
+                .expect("send"),
+        )
+        .await;
+        requests += 1;
+        assert_eq!(s, 200);
+        let full: BTreeSet<String> = record_attributes(&full["record"]).into_iter().collect();
+
+        let (s, w) = json(
+            ctx(wa.get(&path), "wohnungsamt")
+                .send()
+                .await
+                .expect("send"),
+        )
+        .await;
+        requests += 1;
+        assert_eq!(s, 200);
+        assert_eq!(w["record"]["fldm_id"], id.as_str());
+        assert_eq!(w["decision"]["rule_id"], "wohnungsamt-identifikation");
+        let got: BTreeSet<String> = record_attributes(&w["record"]).into_iter().collect();
+        let expected: BTreeSet<String> = full.intersection(&wa_set).cloned().collect();
+        assert_eq!(got, expected, "wohnungsamt projection of {id}");
+        wa_union.extend(got);
+
+        let (s, g) = json(
+            ctx(ga.get(&path), "gesundheitsamt")
+                .send()
+                .await
+                .expect("send"),
+        )
+        .await;
+        requests += 1;
+        assert_eq!(s, 200);
+        assert_eq!(g["decision"]["legal_basis"]["section"], "§ 18c");
+        let got: BTreeSet<String> = record_attributes(&g["record"]).into_iter().collect();
+        let expected: BTreeSet<String> = full.intersection(&ga_set).cloned().collect();
+        assert_eq!(got, expected, "gesundheitsamt projection of {id}");
+    }
+    assert!(
+        wa_union.len() >= 6,
+        "the sample exercises the seven attributes: {wa_union:?}"
+    );
+
+    // The same in XML.
+    let id = &ids[0];
+    let path = t.url(&format!("/v1/persons/{id}"));
+    let json_view = json(
+        ctx(wa.get(&path), "wohnungsamt")
+            .send()
+            .await
+            .expect("send"),
+    )
+    .await
+    .1;
+    let resp = ctx(wa.get(&path), "wohnungsamt")
+        .header("Accept", "application/xml")
+        .send()
+        .await
+        .expect("send");
+    requests += 2;
+    assert_eq!(resp.status().as_u16(), 200);
+    assert!(
+        resp.headers()["content-type"]
+            .to_str()
+            .expect("ct")
+            .starts_with("application/xml")
+    );
+    let doc = resp.text().await.expect("text");
+    assert!(doc.contains("<hub:offenlegung"), "{doc}");
+    assert!(doc.contains("wohnungsamt-identifikation"));
+    let p = xml_person(&doc, "wohnungsamt");
+    let xml_attrs: Vec<String> = fldm_core::attribute::present(&p)
+        .names()
+        .into_iter()
+        .map(String::from)
+        .collect();
+    assert_eq!(xml_attrs, record_attributes(&json_view["record"]));
+
+    let resp = ctx(ga.get(&path), "gesundheitsamt")
+        .header("Accept", "application/xml")
+        .send()
+        .await
+        .expect("send");
+    requests += 1;
+    let doc = resp.text().await.expect("text");
+    let p = xml_person(&doc, "gesundheitsamt");
+    for a in fldm_core::attribute::present(&p).names() {
+        assert!(ga_set.contains(a), "{a} is not in the § 18c set");
+    }
+
+    assert_eq!(
+        t.journal_len() - before,
+        requests,
+        "one audit record per request"
+    );
+    let records = t.audit_records();
+    let last = records.last().expect("record");
+    assert_eq!(last.requesting_office, "gesundheitsamt");
+    assert_eq!(last.rule_id.as_deref(), Some("gesundheitsamt-oegd"));
+    assert!(last.subject_ref.is_some());
+    assert!(!last.disclosed_attributes.is_empty());
+    t.stop_and_verify().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn statistikstelle_gets_no_person_data() {
+    let t = start(30).await;
+    let id = t.seeded_ids(1).remove(0);
+    let st = t.client("statistikstelle");
+    for accept in ["application/json", "application/xml"] {
+        let (s, v) = json(
+            ctx(
+                st.get(t.url(&format!("/v1/persons/{id}"))),
+                "statistikstelle",
+            )
+            .header("Accept", accept)
+            .send()
+            .await
+            .expect("send"),
+        )
+        .await;
+        assert_eq!(s, 403, "{accept}");
+        assert_eq!(v["code"], "policy_denied");
+        let (s, v) = json(
+            ctx(st.post(t.url("/v1/persons/search")), "statistikstelle")
+                .header("Accept", accept)
+                .json(&serde_json::json!({"familienname": "Haddad"}))
+                .send()
+                .await
+                .expect("send"),
+        )
+        .await;
+        assert_eq!(s, 403);
+        assert_eq!(v["code"], "policy_denied");
+        let (s, _) = json(
+            ctx(st.get(t.url("/v1/changes")), "statistikstelle")
+                .header("Accept", accept)
+                .send()
+                .await
+                .expect("send"),
+        )
+        .await;
+        assert_eq!(s, 403);
+    }
+    let (s, v) = json(
+        ctx(st.get(t.url("/v1/statistics")), "statistikstelle")
+            .send()
+            .await
+            .expect("send"),
+    )
+    .await;
+    assert_eq!(s, 200);
+    assert_eq!(v["total"], 30);
+    assert!(v.get("record").is_none() && v.get("candidates").is_none());
+    let mut sum = 0;
+    for cell in v["by_nationality"].as_array().expect("cells") {
+        match cell["count"].as_u64() {
+            Some(n) => {
+                assert!(n >= 5, "small cells are suppressed");
+                sum += n;
+            }
+            None => assert!(cell["count"].is_null()),
+        }
+    }
+    assert!(sum <= 30);
+    let text = v.to_string();
+    assert!(!text.contains("fldm_id") && !text.contains(&id));
+    let resp = ctx(st.get(t.url("/v1/statistics")), "statistikstelle")
+        .header("Accept", "application/xml")
+        .send()
+        .await
+        .expect("send");
+    let doc = resp.text().await.expect("xml");
+    assert!(
+        doc.contains("<hub:statistik") && !doc.contains("fldm:person"),
+        "{doc}"
+    );
+    // Other offices cannot read statistics.
+    let (s, _) = json(
+        ctx(
+            t.client("wohnungsamt").get(t.url("/v1/statistics")),
+            "wohnungsamt",
+        )
+        .send()
+        .await
+        .expect("send"),
+    )
+    .await;
+    assert_eq!(s, 403);
+    t.stop_and_verify().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_requests_get_problem_responses_and_are_logged() {
+    let t = start(3).await;
+    let id = t.seeded_ids(1).remove(0);
+    let wa = t.client("wohnungsamt");
+    let before = t.journal_len();
+
+    // No purpose.
+    let resp = wa
+        .get(t.url(&format!("/v1/persons/{id}")))
+        .header("FLDM-User", "u1")
+        .header("FLDM-Case", "AZ-1")
+        .header("FLDM-Request-Id", "req-no-purpose")
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(resp.headers()["content-type"], "application/problem+json");
+    assert_eq!(resp.headers()["fldm-request-id"], "req-no-purpose");
+    let (s, v) = json(resp).await;
+    assert_eq!(s, 400);
+    assert_eq!(v["code"], "missing_purpose");
+    assert_eq!(v["type"], "urn:fldm:problem:missing_purpose");
+    assert_eq!(v["request_id"], "req-no-purpose");
+    let rec = t.audit_records().pop().expect("record");
+    assert_eq!(rec.request_id, "req-no-purpose");
+    assert_eq!(rec.outcome.kind, OutcomeKind::Denied);
+    assert_eq!(rec.requesting_office, "wohnungsamt");
+    assert!(rec.disclosed_attributes.is_empty());
+
+    // A generated request id is echoed.
+    let resp = ctx(wa.get(t.url(&format!("/v1/persons/{id}"))), "wohnungsamt")
+        .send()
+        .await
+        .expect("send");
+    let rid = resp.headers()["fldm-request-id"]
+        .to_str()
+        .expect("id")
+        .to_string();
+    assert_eq!(rid.len(), 36);
+    let (_, v) = json(resp).await;
+    assert_eq!(v["request_id"], rid.as_str());
+
+    // Missing case reference (the rule requires one).
+    let (s, v) = json(
+        wa.get(t.url(&format!("/v1/persons/{id}")))
+            .header("FLDM-User", "u1")
+            .header("FLDM-Purpose", "W01")
+            .send()
+            .await
+            .expect("send"),
+    )
+    .await;
+    assert_eq!(
+        (s, v["code"].as_str(), v["reason"].as_str()),
+        (403, Some("policy_denied"), Some("case_reference_required"))
+    );
+
+    // Unknown route, wrong method, unknown person, bad id.
+    let (s, v) = json(
+        ctx(wa.get(t.url("/v1/nothing")), "wohnungsamt")
+            .send()
+            .await
+            .expect("send"),
+    )
+    .await;
+    assert_eq!((s, v["code"].as_str()), (404, Some("not_found")));
+    let (s, v) = json(
+        ctx(
+            wa.delete(t.url(&format!("/v1/persons/{id}"))),
+            "wohnungsamt",
+        )
+        .send()
+        .await
+        .expect("send"),
+    )
+    .await;
+    assert_eq!((s, v["code"].as_str()), (405, Some("method_not_allowed")));
+    let (s, v) = json(
+        ctx(wa.get(t.url("/v1/persons/PNOSUCHPERSON")), "wohnungsamt")
+            .send()
+            .await
+            .expect("send"),
+    )
+    .await;
+    assert_eq!((s, v["code"].as_str()), (404, Some("not_found")));
+    let (s, v) = json(
+        ctx(wa.get(t.url("/v1/persons/bad%20id")), "wohnungsamt")
+            .send()
+            .await
+            .expect("send"),
+    )
+    .await;
+    assert_eq!(
+        (s, v["code"].as_str(), v["field"].as_str()),
+        (422, Some("invalid_input"), Some("fldm_id"))
+    );
+
+    // Not acceptable.
+    let (s, v) = json(
+        ctx(wa.get(t.url(&format!("/v1/persons/{id}"))), "wohnungsamt")
+            .header("Accept", "text/html")
+            .send()
+            .await
+            .expect("send"),
+    )
+    .await;
+    assert_eq!((s, v["code"].as_str()), (406, Some("not_acceptable")));
+
+    // Malformed bodies name the field; oversized bodies are 413.
+    let abh = t.client("auslaenderbehoerde");
+    let (s, v) = json(
+        ctx(abh.post(t.url("/v1/persons/search")), "auslaenderbehoerde")
+            .header("Content-Type", "application/json")
+            .body(r#"{"familienname": "Haddad", "limit": "many"}"#)
+            .send()
+            .await
+            .expect("send"),
+    )
+    .await;
+    assert_eq!(
+        (s, v["code"].as_str(), v["field"].as_str()),
+        (422, Some("invalid_input"), Some("limit"))
+    );
+    let (s, v) = json(
+        ctx(abh.post(t.url("/v1/persons/search")), "auslaenderbehoerde")
+            .header("Content-Type", "application/json")
+            .body(r#"{"familienname": "Haddad", "#)
+            .send()
+            .await
+            .expect("send"),
+    )
+    .await;
+    assert_eq!((s, v["code"].as_str()), (422, Some("invalid_input")));
+    let (s, v) = json(
+        ctx(abh.post(t.url("/v1/persons")), "auslaenderbehoerde")
+            .header("Content-Type", "application/json")
+            .header("Idempotency-Key", "k-bad")
+            .body(r#"{"grundpersonalien": {"familienname": "Haddad", "staatsangehoerigkeiten": ["12x"]}}"#)
+            .send()
+            .await
+            .expect("send"),
+    )
+    .await;
+    assert_eq!((s, v["code"].as_str()), (422, Some("invalid_input")));
+    assert!(
+        v["field"]
+            .as_str()
+            .expect("field")
+            .starts_with("grundpersonalien.staatsangehoerigkeiten"),
+        "{v}"
+    );
+    let (s, v) = json(
+        ctx(abh.post(t.url("/v1/persons")), "auslaenderbehoerde")
+            .header("Content-Type", "application/xml")
+            .header("Idempotency-Key", "k-bad-xml")
+            .body("<fldm:person xmlns:fldm=\"urn:fldm:xml:kerndatensatz:1\"><fldm:fldmId>P1</fldm:fldmId><fldm:grundpersonalien>")
+            .send()
+            .await
+            .expect("send"),
+    )
+    .await;
+    assert_eq!((s, v["code"].as_str()), (422, Some("invalid_input")));
+    let big = format!(r#"{{"familienname": "{}"}}"#, "a".repeat(70_000));
+    let (s, v) = json(
+        ctx(abh.post(t.url("/v1/persons/search")), "auslaenderbehoerde")
+            .header("Content-Type", "application/json")
+            .body(big)
+            .send()
+            .await
+            .expect("send"),
+    )
+    .await;
+    assert_eq!((s, v["code"].as_str()), (413, Some("payload_too_large")));
+    let (s, v) = json(
+        ctx(abh.post(t.url("/v1/persons/search")), "auslaenderbehoerde")
+            .header("Content-Type", "text/plain")
+            .body("Haddad")
+            .send()
+            .await
+            .expect("send"),
+    )
+    .await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (415, Some("unsupported_media_type"))
+    );
+
+    // Every request above produced exactly one record.
+    assert_eq!(t.journal_len() - before, 14);
+    let records = t.audit_records();
+    assert!(
+        records
+            .iter()
+            .all(|r| r.stage == fldm_core::audit::Stage::Hub)
+    );
+    t.stop_and_verify().await;
+}
