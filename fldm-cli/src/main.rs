@@ -9,7 +9,10 @@ use clap::{Parser, Subcommand};
 
 mod bench;
 mod cmd_audit;
+mod cmd_client;
 mod cmd_data;
+mod cmd_demo;
+mod cmd_hub;
 mod cmd_policy;
 
 /// Result of a command: the exit code to use, or an error (exit 2).
@@ -19,7 +22,7 @@ pub type CmdResult = Result<ExitCode, Box<dyn std::error::Error>>;
 #[command(
     name = "fldm",
     version,
-    about = "FLDM SDK tool: synthetic data, codecs, policies, audit journals"
+    about = "FLDM SDK tool: the reference hub and its client, policies, audit journals, synthetic data, codecs"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -28,6 +31,8 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Run the end-to-end demo: a hub on 127.0.0.1 and the housing-office story.
+    Demo(cmd_demo::DemoArgs),
     /// Generate a deterministic synthetic population.
     Synth(cmd_data::SynthArgs),
     /// Convert records between JSON lines and XML.
@@ -40,6 +45,17 @@ enum Command {
     /// Audit journals: keys, verification, proofs.
     #[command(subcommand)]
     Audit(cmd_audit::AuditCommand),
+    /// Create a development PKI, hub keys, hub.toml and client profiles for a policy's offices.
+    InitPki(cmd_hub::InitPkiArgs),
+    /// Run the reference hub or load synthetic data into it.
+    #[command(subcommand)]
+    Hub(cmd_hub::HubCommand),
+    /// Get a person from the hub (filtered by the policy for your office and purpose).
+    Get(cmd_client::GetArgs),
+    /// Search the hub by Grundpersonalien; candidates with scores.
+    Search(cmd_client::SearchArgs),
+    /// Read the hub's change feed as JSON lines.
+    Changes(cmd_client::ChangesArgs),
     /// Benchmarks that print a ratio against a baseline measured in the same run.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
@@ -48,11 +64,17 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Demo(a) => cmd_demo::run(a),
         Command::Synth(a) => cmd_data::synth(a),
         Command::Convert(a) => cmd_data::convert(a),
         Command::Validate(a) => cmd_data::validate(a),
         Command::Policy(c) => cmd_policy::run(c),
         Command::Audit(c) => cmd_audit::run(c),
+        Command::InitPki(a) => cmd_hub::init_pki_cmd(a),
+        Command::Hub(c) => cmd_hub::run(c),
+        Command::Get(a) => cmd_client::get(a),
+        Command::Search(a) => cmd_client::search(a),
+        Command::Changes(a) => cmd_client::changes(a),
         Command::Bench(c) => bench::run(c),
     };
     match result {

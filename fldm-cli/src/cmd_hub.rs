@@ -1,0 +1,210 @@
+//! `fldm init-pki` and `fldm hub serve`.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Args, Subcommand};
+use fldm_core::audit::{PseudonymKey, SigningKey};
+use fldm_core::policy::Policy;
+
+use crate::CmdResult;
+
+#[derive(Debug, Args)]
+pub struct InitPkiArgs {
+    /// Directory to write into (created if needed; existing files are replaced).
+    dir: PathBuf,
+    /// The policy whose offices get client certificates.
+    #[arg(long)]
+    policy: PathBuf,
+    /// Address the hub will listen on (written into hub.toml).
+    #[arg(long, default_value = "127.0.0.1:8443")]
+    listen: String,
+    /// Extra DNS names for the hub certificate (localhost and 127.0.0.1 are always included).
+    #[arg(long = "hub-name")]
+    hub_names: Vec<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HubCommand {
+    /// Run the reference hub with a configuration file (see `fldm init-pki`).
+    Serve {
+        /// The hub configuration (TOML).
+        #[arg(long)]
+        config: PathBuf,
+    },
+    /// Load a synthetic population into the hub's database (hub stopped or running).
+    Seed {
+        /// The hub configuration (TOML).
+        #[arg(long)]
+        config: PathBuf,
+        /// Number of persons.
+        #[arg(long, default_value_t = 10_000)]
+        persons: usize,
+        /// Seed of the synthetic population.
+        #[arg(long, default_value_t = 2026)]
+        seed: u64,
+    },
+}
+
+/// Names of the files `init-pki` writes besides the PEM files.
+pub const HUB_CONFIG_FILE: &str = "hub.toml";
+/// Hub audit keys.
+pub const HUB_SIGNING_KEY: &str = "hub-audit-signing.pk8";
+/// Hub audit public key.
+pub const HUB_PUBLIC_KEY: &str = "hub-audit-signing.pub";
+/// Hub pseudonym key.
+pub const HUB_PSEUDONYM_KEY: &str = "hub-pseudonym.key";
+
+fn write_file(path: &Path, data: &[u8], private: bool) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(if private { 0o600 } else { 0o644 });
+    }
+    #[cfg(not(unix))]
+    let _ = private;
+    let mut f = opts
+        .open(path)
+        .map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
+    f.write_all(data)
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// TOML string literal (paths may contain quotes or backslashes).
+fn toml_str(s: &str) -> String {
+    toml::Value::String(s.to_string()).to_string()
+}
+
+/// Write a journal owner's key set: `<prefix>-audit-signing.pk8`,
+/// `<prefix>-audit-signing.pub`, `<prefix>-pseudonym.key`.
+pub fn write_owner_keys(dir: &Path, prefix: &str) -> Result<(), Box<dyn std::error::Error>> {
+    let pk8 = SigningKey::generate_pkcs8()?;
+    let key = SigningKey::from_pkcs8(&pk8)?;
+    write_file(&dir.join(format!("{prefix}-audit-signing.pk8")), &pk8, true)?;
+    write_file(
+        &dir.join(format!("{prefix}-audit-signing.pub")),
+        format!("{}\n", key.public_key().to_text()).as_bytes(),
+        false,
+    )?;
+    let ps = PseudonymKey::generate_bytes()?;
+    write_file(
+        &dir.join(format!("{prefix}-pseudonym.key")),
+        format!("{}\n", hex(&ps)).as_bytes(),
+        true,
+    )?;
+    Ok(())
+}
+
+/// Create PKI, keys, `hub.toml` and one client profile per office in `dir`.
+pub fn init_pki(
+    dir: &Path,
+    policy_path: &Path,
+    listen: &str,
+    hub_names: &[String],
+) -> Result<Policy, Box<dyn std::error::Error>> {
+    let policy = Policy::load(policy_path)?;
+    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let offices: Vec<(&str, &str)> = policy
+        .offices()
+        .iter()
+        .map(|o| (o.id.as_str(), o.cert_identity.as_str()))
+        .collect();
+    let names: Vec<&str> = hub_names.iter().map(String::as_str).collect();
+    let pki = fldm_tls::generate_dev_pki(&names, &offices)?;
+    pki.write_to(dir)?;
+    write_owner_keys(dir, "hub")?;
+    let policy_abs =
+        std::fs::canonicalize(policy_path).unwrap_or_else(|_| policy_path.to_path_buf());
+    let hub_toml = format!(
+        "# FLDM reference hub, development configuration written by `fldm init-pki`.\n\
+         # Relative paths are relative to this file.\n\
+         listen = {}\n\
+         tls_certificate = \"hub.pem\"\n\
+         tls_key = \"hub-key.pem\"\n\
+         client_ca = \"ca.pem\"\n\
+         policy = {}\n\
+         database = \"hub.sqlite\"\n\
+         audit_dir = \"hub-audit\"\n\
+         audit_signing_key = \"{HUB_SIGNING_KEY}\"\n\
+         pseudonym_key = \"{HUB_PSEUDONYM_KEY}\"\n\
+         checkpoint_interval = 1000\n",
+        toml_str(listen),
+        toml_str(&policy_abs.display().to_string()),
+    );
+    write_file(&dir.join(HUB_CONFIG_FILE), hub_toml.as_bytes(), false)?;
+    for o in policy.offices() {
+        write_owner_keys(dir, &o.id)?;
+        let profile = format!(
+            "# Client profile of office {id} ({name}), for `fldm get/search/changes --profile`.\n\
+             base_url = {url}\n\
+             ca = \"ca.pem\"\n\
+             cert = \"{id}.pem\"\n\
+             key = \"{id}-key.pem\"\n\
+             office = \"{id}\"\n\
+             user = \"{id}-demo\"\n\
+             journal_dir = \"journal-{id}\"\n\
+             journal_signing_key = \"{id}-audit-signing.pk8\"\n\
+             journal_pseudonym_key = \"{id}-pseudonym.key\"\n",
+            id = o.id,
+            name = o.name,
+            url = toml_str(&format!("https://{listen}")),
+        );
+        write_file(
+            &dir.join(format!("{}.profile.toml", o.id)),
+            profile.as_bytes(),
+            false,
+        )?;
+    }
+    Ok(policy)
+}
+
+pub fn init_pki_cmd(a: InitPkiArgs) -> CmdResult {
+    let policy = init_pki(&a.dir, &a.policy, &a.listen, &a.hub_names)?;
+    println!(
+        "wrote a development PKI for {} offices, hub keys, {HUB_CONFIG_FILE} and client profiles to {}",
+        policy.offices().len(),
+        a.dir.display()
+    );
+    println!(
+        "start the hub with: fldm hub serve --config {}",
+        a.dir.join(HUB_CONFIG_FILE).display()
+    );
+    println!("this PKI is for development on loopback only");
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn run(cmd: HubCommand) -> CmdResult {
+    match cmd {
+        HubCommand::Serve { config } => {
+            let cfg = fldm_hub::config::HubConfig::load(&config)?;
+            fldm_hub::serve(cfg)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        HubCommand::Seed {
+            config,
+            persons,
+            seed,
+        } => {
+            let cfg = fldm_hub::config::HubConfig::load(&config)?;
+            let store = fldm_hub::store::Store::open(
+                &cfg.database,
+                fldm_hub::store::StoreOptions {
+                    search_keys: Some(fldm_core::matching::blocking_keys),
+                    ..fldm_hub::store::StoreOptions::default()
+                },
+            )?;
+            let n = fldm_hub::seed_synthetic(&store, &cfg.owner_office, persons, seed)?;
+            println!(
+                "seeded {n} synthetic persons (seed {seed}) into {}",
+                cfg.database.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}

@@ -1,0 +1,731 @@
+//! The async hub client.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use fldm_core::attribute;
+use fldm_core::audit::{Operation as AuditOp, OutcomeKind};
+use fldm_core::ids::FldmId;
+use fldm_core::record::Anschrift;
+use fldm_core::wire::{
+    self, AddressUpdate, ChangeEntry, ChangesPage, Correction, CorrectionList, CorrectionReport,
+    CorrectionStatus, Disclosure, Health, Problem, SearchRequest, SearchResponse, WriteResult,
+    headers,
+};
+use reqwest::Method;
+use serde::de::DeserializeOwned;
+
+use crate::audit::{CallRecord, ClientJournal};
+use crate::builder::RetryPolicy;
+use crate::error::{Error, Result};
+
+/// Purpose and case reference of a call (AZRG § 10 Abs. 1: every request
+/// states its purpose).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Context {
+    purpose: String,
+    case_reference: Option<String>,
+    request_id: Option<String>,
+}
+
+impl Context {
+    /// A context with a purpose code (Abrufzweck), e.g. `"27"`.
+    pub fn new(purpose: impl Into<String>) -> Self {
+        Context {
+            purpose: purpose.into(),
+            case_reference: None,
+            request_id: None,
+        }
+    }
+
+    /// Add the case reference (Geschäftszeichen).
+    #[must_use]
+    pub fn case(mut self, case_reference: impl Into<String>) -> Self {
+        self.case_reference = Some(case_reference.into());
+        self
+    }
+
+    /// Use this request id instead of a generated one (it must be unique).
+    #[must_use]
+    pub fn request_id(mut self, id: impl Into<String>) -> Self {
+        self.request_id = Some(id.into());
+        self
+    }
+
+    /// The purpose code.
+    pub fn purpose(&self) -> &str {
+        &self.purpose
+    }
+
+    /// The case reference.
+    pub fn case_reference(&self) -> Option<&str> {
+        self.case_reference.as_deref()
+    }
+}
+
+/// The async client. Cheap to clone (shared connection pool and journal).
+#[derive(Clone)]
+pub struct HubClient {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    http: reqwest::Client,
+    base: String,
+    user: String,
+    office: String,
+    responsible: String,
+    retry: RetryPolicy,
+    timeout: Duration,
+    journal: Option<Arc<ClientJournal>>,
+}
+
+impl std::fmt::Debug for HubClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HubClient")
+            .field("base", &self.inner.base)
+            .field("office", &self.inner.office)
+            .field("journal", &self.inner.journal.is_some())
+            .finish()
+    }
+}
+
+/// One call, described for execution and for the client journal.
+struct Call<'a> {
+    method: Method,
+    path: String,
+    query: Vec<(&'static str, String)>,
+    body: Option<Vec<u8>>,
+    ctx: Option<&'a Context>,
+    idempotency_key: Option<String>,
+    audit_op: AuditOp,
+    criteria: Vec<(&'static str, String)>,
+    subject: Option<String>,
+}
+
+impl<'a> Call<'a> {
+    fn new(method: Method, path: impl Into<String>, ctx: Option<&'a Context>) -> Self {
+        Call {
+            method,
+            path: path.into(),
+            query: Vec::new(),
+            body: None,
+            ctx,
+            idempotency_key: None,
+            audit_op: AuditOp::Query,
+            criteria: Vec::new(),
+            subject: None,
+        }
+    }
+}
+
+/// The raw answer of a successful call.
+struct Answer {
+    body: Vec<u8>,
+}
+
+/// What a decoded answer contributes to the client journal.
+#[derive(Default)]
+struct Received {
+    attributes: Vec<String>,
+    rule_id: Option<String>,
+    legal_basis: Option<String>,
+    policy_hash: Option<String>,
+}
+
+impl Received {
+    fn from_decision(d: &wire::DecisionInfo, attributes: Vec<String>) -> Self {
+        Received {
+            attributes,
+            rule_id: Some(d.rule_id.clone()),
+            legal_basis: Some(format!("{} {}", d.legal_basis.section, d.legal_basis.law)),
+            policy_hash: Some(d.policy_hash.clone()),
+        }
+    }
+}
+
+fn new_request_id() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+fn check_header_value(what: &str, v: &str) -> Result<()> {
+    if v.is_empty()
+        || v.len() > wire::MAX_HEADER_CHARS
+        || v.chars().any(|c| c.is_control() || !c.is_ascii())
+    {
+        return Err(Error::Local(fldm_core::Error::Validation(
+            fldm_core::ValidationError::new(
+                what,
+                fldm_core::ValidationKind::Format {
+                    expected: "1 to 128 printable ASCII characters",
+                },
+            ),
+        )));
+    }
+    Ok(())
+}
+
+fn map_transport(e: reqwest::Error, timeout: Duration) -> Error {
+    if e.is_timeout() {
+        return Error::Timeout(timeout);
+    }
+    // Walk the source chain for a TLS error.
+    let mut src: Option<&(dyn std::error::Error + 'static)> = Some(&e);
+    while let Some(s) = src {
+        if let Some(t) = s.downcast_ref::<rustls::Error>() {
+            return Error::Tls(t.to_string());
+        }
+        if let Some(t) = s
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+            .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+        {
+            return Error::Tls(t.to_string());
+        }
+        src = s.source();
+    }
+    let mut msg = e.to_string();
+    let mut src = std::error::Error::source(&e);
+    while let Some(s) = src {
+        msg.push_str(": ");
+        msg.push_str(&s.to_string());
+        src = s.source();
+    }
+    // hyper-util boxes connector errors, which hides the rustls error type
+    // from the source chain; its messages are stable enough to classify.
+    const TLS_MARKERS: [&str; 5] = [
+        "invalid peer certificate",
+        "peer is incompatible",
+        "peer sent no certificates",
+        "received fatal alert",
+        "HandshakeFailure",
+    ];
+    if TLS_MARKERS.iter().any(|m| msg.contains(m)) {
+        return Error::Tls(msg);
+    }
+    Error::Transport(msg)
+}
+
+fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<T> {
+    serde_json::from_slice(body).map_err(|e| Error::Protocol(format!("unreadable hub answer: {e}")))
+}
+
+fn validate_record(p: &fldm_core::record::Person) -> Result<()> {
+    p.validate()
+        .map_err(|e| Error::Protocol(format!("the hub sent an invalid record: {e}")))
+}
+
+impl HubClient {
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn from_parts(
+        http: reqwest::Client,
+        base: String,
+        user: String,
+        office: String,
+        responsible: String,
+        retry: RetryPolicy,
+        timeout: Duration,
+        journal: Option<Arc<ClientJournal>>,
+    ) -> Self {
+        HubClient {
+            inner: Arc::new(Inner {
+                http,
+                base,
+                user,
+                office,
+                responsible,
+                retry,
+                timeout,
+                journal,
+            }),
+        }
+    }
+
+    /// Number of entries in the client journal (0 without a journal).
+    pub fn journal_len(&self) -> u64 {
+        self.inner.journal.as_ref().map_or(0, |j| j.journal.len())
+    }
+
+    /// Write a checkpoint of the client journal now (needs a signing key).
+    pub fn journal_checkpoint(&self) -> Result<()> {
+        if let Some(j) = &self.inner.journal {
+            j.journal.checkpoint().map_err(Error::Audit)?;
+        }
+        Ok(())
+    }
+
+    /// Send a call with retries; returns the body of a 2xx answer or the
+    /// mapped error. Does not write the journal.
+    async fn send(&self, call: &Call<'_>, request_id: &str) -> Result<Answer> {
+        let inner = &self.inner;
+        let url = format!("{}{}{}", inner.base, wire::API_PREFIX, call.path);
+        let mut attempt = 0u32;
+        let mut backoff = inner.retry.initial_backoff;
+        loop {
+            attempt += 1;
+            let mut req = inner
+                .http
+                .request(call.method.clone(), &url)
+                .header(headers::USER, &inner.user)
+                .header(headers::REQUEST_ID, request_id)
+                .header(reqwest::header::ACCEPT, "application/json");
+            if !call.query.is_empty() {
+                let q: Vec<(&str, &str)> =
+                    call.query.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                req = req.query(&q);
+            }
+            if let Some(ctx) = call.ctx {
+                req = req.header(headers::PURPOSE, &ctx.purpose);
+                if let Some(c) = &ctx.case_reference {
+                    req = req.header(headers::CASE, c);
+                }
+            }
+            if let Some(k) = &call.idempotency_key {
+                req = req.header(headers::IDEMPOTENCY_KEY, k);
+            }
+            if let Some(b) = &call.body {
+                req = req
+                    .header(reqwest::header::CONTENT_TYPE, "application/json")
+                    .body(b.clone());
+            }
+            let result = match req.send().await {
+                Ok(resp) => {
+                    let status = resp.status();
+                    let is_problem = resp
+                        .headers()
+                        .get(reqwest::header::CONTENT_TYPE)
+                        .and_then(|v| v.to_str().ok())
+                        .is_some_and(|v| v.starts_with(wire::PROBLEM_JSON));
+                    match resp.bytes().await {
+                        Ok(body) if status.is_success() => {
+                            return Ok(Answer {
+                                body: body.to_vec(),
+                            });
+                        }
+                        Ok(body) => {
+                            if is_problem {
+                                match serde_json::from_slice::<Problem>(&body) {
+                                    Ok(p) => Err(Error::from_problem(p)),
+                                    Err(e) => Err(Error::Protocol(format!(
+                                        "unreadable problem response ({status}): {e}"
+                                    ))),
+                                }
+                            } else {
+                                Err(Error::Server {
+                                    status: status.as_u16(),
+                                    code: "http".into(),
+                                    message: status.canonical_reason().unwrap_or("").into(),
+                                    request_id: request_id.to_string(),
+                                })
+                            }
+                        }
+                        Err(e) => Err(map_transport(e, inner.timeout)),
+                    }
+                }
+                Err(e) => Err(map_transport(e, inner.timeout)),
+            };
+            match result {
+                Err(e) if e.is_retryable() && attempt < inner.retry.max_attempts.max(1) => {
+                    tokio::time::sleep(backoff).await;
+                    backoff = (backoff * 2).min(inner.retry.max_backoff);
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// Execute a call, decode the answer with `decode`, write the client
+    /// journal record, and only then hand the value out.
+    async fn execute<T>(
+        &self,
+        call: Call<'_>,
+        decode: impl FnOnce(&[u8]) -> Result<(T, Received)>,
+    ) -> Result<T> {
+        let ctx = call.ctx;
+        let request_id = ctx
+            .and_then(|c| c.request_id.clone())
+            .unwrap_or_else(new_request_id);
+        if let Some(c) = ctx {
+            check_header_value("purpose", &c.purpose)?;
+            if let Some(case) = &c.case_reference {
+                check_header_value("case_reference", case)?;
+            }
+            check_header_value("request_id", &request_id)?;
+        }
+        let answer = self.send(&call, &request_id).await;
+        let (result, payload, outcome, reason) = match answer {
+            Ok(a) => match decode(&a.body) {
+                Ok((v, received)) => (
+                    Ok((v, received)),
+                    Some(a.body),
+                    OutcomeKind::Permitted,
+                    None,
+                ),
+                Err(e) => (
+                    Err(e),
+                    Some(a.body),
+                    OutcomeKind::Error,
+                    Some("protocol".to_string()),
+                ),
+            },
+            Err(e) => {
+                let (kind, reason) = match &e {
+                    Error::Denied { reason, .. } => (OutcomeKind::Denied, reason.clone()),
+                    Error::MissingContext { code, .. } => {
+                        (OutcomeKind::Denied, code.as_str().to_string())
+                    }
+                    other => (OutcomeKind::Error, other.code().to_string()),
+                };
+                (Err(e), None, kind, Some(reason))
+            }
+        };
+        if let (Some(j), Some(c)) = (&self.inner.journal, ctx) {
+            let received = result.as_ref().ok().map(|(_, r)| r);
+            let rec = CallRecord {
+                request_id: &request_id,
+                operation: call.audit_op,
+                office: &self.inner.office,
+                user: &self.inner.user,
+                responsible: &self.inner.responsible,
+                purpose: &c.purpose,
+                case_reference: c.case_reference.as_deref(),
+                criteria: call.criteria.clone(),
+                subject: call.subject.as_deref(),
+                received: received.map(|r| r.attributes.clone()).unwrap_or_default(),
+                payload: payload.as_deref(),
+                rule_id: received.and_then(|r| r.rule_id.clone()),
+                legal_basis: received.and_then(|r| r.legal_basis.clone()),
+                policy_hash: received.and_then(|r| r.policy_hash.clone()),
+                outcome,
+                reason,
+            };
+            j.write(rec)?;
+        }
+        result.map(|(v, _)| v)
+    }
+
+    /// Hub health (no purpose needed, not journaled).
+    pub async fn health(&self) -> Result<Health> {
+        let call = Call::new(Method::GET, "/health", None);
+        let a = self.send(&call, &new_request_id()).await?;
+        decode(&a.body)
+    }
+
+    fn disclosure_decoder(body: &[u8]) -> Result<(Disclosure, Received)> {
+        let d: Disclosure = decode(body)?;
+        validate_record(&d.record)?;
+        let names = attribute::present(&d.record)
+            .names()
+            .into_iter()
+            .map(String::from)
+            .collect();
+        let r = Received::from_decision(&d.decision, names);
+        Ok((d, r))
+    }
+
+    /// Get a person by FLDM id, filtered to what the office may receive.
+    pub async fn get_person(&self, fldm_id: &str, ctx: &Context) -> Result<Disclosure> {
+        let id = FldmId::parse(fldm_id)
+            .map_err(|k| Error::Local(fldm_core::ValidationError::new("fldm_id", k).into()))?;
+        let mut call = Call::new(Method::GET, format!("/persons/{id}"), Some(ctx));
+        call.subject = Some(id.to_string());
+        self.execute(call, Self::disclosure_decoder).await
+    }
+
+    /// Get a person by AZR-Nummer.
+    pub async fn get_person_by_azr(&self, azr_nummer: &str, ctx: &Context) -> Result<Disclosure> {
+        let azr = fldm_core::ids::AzrNummer::parse(azr_nummer)
+            .map_err(|k| Error::Local(fldm_core::ValidationError::new("azr_nummer", k).into()))?;
+        let mut call = Call::new(Method::GET, format!("/persons/by-azr/{azr}"), Some(ctx));
+        call.criteria = vec![("azr_nummer", azr.to_string())];
+        self.execute(call, |b| {
+            let (d, r) = Self::disclosure_decoder(b)?;
+            Ok((d, r))
+        })
+        .await
+    }
+
+    /// Search by Grundpersonalien; candidates carry scores and only the
+    /// permitted attributes. Non-matching candidates must be deleted at
+    /// once (AZRG § 10 Abs. 3).
+    pub async fn search(&self, query: &SearchRequest, ctx: &Context) -> Result<SearchResponse> {
+        let mut call = Call::new(Method::POST, "/persons/search", Some(ctx));
+        call.body = Some(serde_json::to_vec(query).map_err(|e| Error::Protocol(e.to_string()))?);
+        let mut criteria = Vec::new();
+        if let Some(v) = &query.familienname {
+            criteria.push(("grundpersonalien.familienname", v.clone()));
+        }
+        if let Some(v) = &query.vornamen {
+            criteria.push(("grundpersonalien.vornamen", v.clone()));
+        }
+        if let Some(v) = &query.geburtsdatum {
+            criteria.push(("grundpersonalien.geburtsdatum", v.clone()));
+        }
+        if let Some(v) = &query.geschlecht {
+            criteria.push(("grundpersonalien.geschlecht", v.clone()));
+        }
+        if let Some(v) = &query.staatsangehoerigkeit {
+            criteria.push(("grundpersonalien.staatsangehoerigkeiten", v.clone()));
+        }
+        call.criteria = criteria;
+        self.execute(call, |b| {
+            let s: SearchResponse = decode(b)?;
+            let mut set = attribute::AttributeSet::empty();
+            for c in &s.candidates {
+                validate_record(&c.record)?;
+                set = set.union(attribute::present(&c.record));
+            }
+            let names = set.names().into_iter().map(String::from).collect();
+            let r = Received::from_decision(&s.decision, names);
+            Ok((s, r))
+        })
+        .await
+    }
+
+    /// Write back the current address (housing office). `idempotency_key`:
+    /// pass a stable key to make the write safe to repeat across restarts;
+    /// `None` generates one (retries within this call reuse it).
+    pub async fn update_address(
+        &self,
+        fldm_id: &str,
+        anschrift: &Anschrift,
+        ctx: &Context,
+        idempotency_key: Option<&str>,
+    ) -> Result<WriteResult> {
+        let id = FldmId::parse(fldm_id)
+            .map_err(|k| Error::Local(fldm_core::ValidationError::new("fldm_id", k).into()))?;
+        let key = idempotency_key
+            .map(str::to_string)
+            .unwrap_or_else(new_request_id);
+        check_header_value("idempotency_key", &key)?;
+        let mut call = Call::new(Method::PUT, format!("/persons/{id}/anschrift"), Some(ctx));
+        call.body = Some(
+            serde_json::to_vec(&AddressUpdate {
+                anschrift: anschrift.clone(),
+            })
+            .map_err(|e| Error::Protocol(e.to_string()))?,
+        );
+        call.idempotency_key = Some(key);
+        call.audit_op = AuditOp::Change;
+        call.subject = Some(id.to_string());
+        self.execute(call, |b| {
+            let w: WriteResult = decode(b)?;
+            let r = Received::from_decision(&w.decision, Vec::new());
+            Ok((w, r))
+        })
+        .await
+    }
+
+    /// Report a correction (Berichtigung) to the owning office.
+    pub async fn report_correction(
+        &self,
+        fldm_id: &str,
+        report: &CorrectionReport,
+        ctx: &Context,
+        idempotency_key: Option<&str>,
+    ) -> Result<Correction> {
+        let id = FldmId::parse(fldm_id)
+            .map_err(|k| Error::Local(fldm_core::ValidationError::new("fldm_id", k).into()))?;
+        let key = idempotency_key
+            .map(str::to_string)
+            .unwrap_or_else(new_request_id);
+        check_header_value("idempotency_key", &key)?;
+        let mut call = Call::new(
+            Method::POST,
+            format!("/persons/{id}/corrections"),
+            Some(ctx),
+        );
+        call.body = Some(serde_json::to_vec(report).map_err(|e| Error::Protocol(e.to_string()))?);
+        call.idempotency_key = Some(key);
+        call.audit_op = AuditOp::Change;
+        call.subject = Some(id.to_string());
+        self.execute(call, |b| {
+            Ok((decode::<Correction>(b)?, Received::default()))
+        })
+        .await
+    }
+
+    /// Corrections reported to this (owning) office.
+    pub async fn corrections(
+        &self,
+        status: Option<CorrectionStatus>,
+        ctx: &Context,
+    ) -> Result<Vec<Correction>> {
+        let mut call = Call::new(Method::GET, "/corrections", Some(ctx));
+        if let Some(s) = status {
+            let s = serde_json::to_value(s)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default();
+            call.query.push(("status", s));
+        }
+        self.execute(call, |b| {
+            Ok((
+                decode::<CorrectionList>(b)?.corrections,
+                Received::default(),
+            ))
+        })
+        .await
+    }
+
+    /// One page of the change feed after `cursor`.
+    pub async fn changes_page(
+        &self,
+        cursor: u64,
+        limit: u32,
+        ctx: &Context,
+    ) -> Result<ChangesPage> {
+        let mut call = Call::new(Method::GET, "/changes", Some(ctx));
+        call.query.push(("cursor", cursor.to_string()));
+        call.query.push(("limit", limit.to_string()));
+        self.execute(call, |b| {
+            let p: ChangesPage = decode(b)?;
+            let mut set = attribute::AttributeSet::empty();
+            for c in &p.changes {
+                validate_record(&c.record)?;
+                set = set.union(attribute::present(&c.record));
+            }
+            let names = set.names().into_iter().map(String::from).collect();
+            let r = Received::from_decision(&p.decision, names);
+            Ok((p, r))
+        })
+        .await
+    }
+
+    /// A change-feed reader starting after `cursor` (0: from the beginning).
+    pub fn changes(&self, cursor: u64, ctx: Context) -> ChangeFeed {
+        ChangeFeed {
+            client: self.clone(),
+            ctx,
+            cursor,
+            page_size: 500,
+            buffer: std::collections::VecDeque::new(),
+            done: false,
+        }
+    }
+
+    /// Write back many addresses, `concurrency` at a time, reporting
+    /// progress after each. Idempotency keys are `<batch_id>-<index>`, so
+    /// running the same batch again (after a crash, or the hub's) applies
+    /// every update exactly once.
+    pub async fn sync_addresses(
+        &self,
+        batch_id: &str,
+        updates: &[(String, Anschrift)],
+        ctx: &Context,
+        concurrency: usize,
+        mut progress: impl FnMut(usize, usize),
+    ) -> BulkReport {
+        use tokio::task::JoinSet;
+        let total = updates.len();
+        let mut report = BulkReport::default();
+        let mut set = JoinSet::new();
+        let mut next = 0usize;
+        let mut done = 0usize;
+        let conc = concurrency.max(1);
+        loop {
+            while set.len() < conc && next < total {
+                let client = self.clone();
+                let (id, addr) = updates[next].clone();
+                let ctx = ctx.clone();
+                let key = format!("{batch_id}-{next}");
+                let i = next;
+                set.spawn(
+                    async move { (i, client.update_address(&id, &addr, &ctx, Some(&key)).await) },
+                );
+                next += 1;
+            }
+            let Some(joined) = set.join_next().await else {
+                break;
+            };
+            done += 1;
+            match joined {
+                Ok((_, Ok(_))) => report.applied += 1,
+                Ok((i, Err(e))) => report.failed.push((i, e)),
+                Err(e) => report
+                    .failed
+                    .push((usize::MAX, Error::Transport(format!("task failed: {e}")))),
+            }
+            progress(done, total);
+        }
+        report.failed.sort_by_key(|(i, _)| *i);
+        report
+    }
+}
+
+/// Result of a bulk write.
+#[derive(Debug, Default)]
+pub struct BulkReport {
+    /// Updates the hub confirmed.
+    pub applied: usize,
+    /// Updates that failed after all retries, by index.
+    pub failed: Vec<(usize, Error)>,
+}
+
+/// Reads the change feed page by page. Use [`ChangeFeed::next`] in async
+/// code; the blocking facade turns it into an `Iterator`.
+#[derive(Debug)]
+pub struct ChangeFeed {
+    client: HubClient,
+    ctx: Context,
+    cursor: u64,
+    page_size: u32,
+    buffer: std::collections::VecDeque<ChangeEntry>,
+    done: bool,
+}
+
+impl ChangeFeed {
+    /// Entries per page (default 500).
+    #[must_use]
+    pub fn page_size(mut self, n: u32) -> Self {
+        self.page_size = n.max(1);
+        self
+    }
+
+    /// The cursor after the last entry returned; store it to resume later.
+    pub fn cursor(&self) -> u64 {
+        self.cursor
+    }
+
+    /// The next entry, `None` when the feed is (currently) exhausted.
+    #[allow(clippy::should_implement_trait)]
+    pub async fn next(&mut self) -> Option<Result<ChangeEntry>> {
+        loop {
+            if let Some(e) = self.buffer.pop_front() {
+                self.cursor = e.seq;
+                return Some(Ok(e));
+            }
+            if self.done {
+                return None;
+            }
+            // Each page needs its own request id.
+            let mut ctx = self.ctx.clone();
+            ctx.request_id = None;
+            match self
+                .client
+                .changes_page(self.cursor, self.page_size, &ctx)
+                .await
+            {
+                Ok(page) => {
+                    if !page.has_more {
+                        self.done = true;
+                    }
+                    if page.changes.is_empty() {
+                        self.cursor = self.cursor.max(page.next_cursor);
+                        if !page.has_more {
+                            return None;
+                        }
+                    }
+                    self.buffer.extend(page.changes);
+                    if self.buffer.is_empty() {
+                        self.cursor = self.cursor.max(page.next_cursor);
+                    }
+                }
+                Err(e) => {
+                    self.done = true;
+                    return Some(Err(e));
+                }
+            }
+        }
+    }
+}
