@@ -265,3 +265,71 @@ pub fn changes(a: ChangesArgs) -> CmdResult {
     eprintln!("{n} changes; next cursor {}", feed.cursor());
     Ok(ExitCode::SUCCESS)
 }
+
+#[derive(Debug, Args)]
+pub struct SyncAddressesArgs {
+    #[command(flatten)]
+    conn: ConnArgs,
+    /// Batch id: idempotency keys are `<batch>-<line>`, so running the same
+    /// batch again (after a crash) applies every update exactly once.
+    #[arg(long)]
+    batch: String,
+    /// Concurrent requests.
+    #[arg(long, default_value_t = 4)]
+    concurrency: usize,
+    /// JSON lines: `{"fldm_id": "...", "anschrift": {...}}` per line.
+    file: PathBuf,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AddressLine {
+    fldm_id: String,
+    anschrift: fldm_core::record::Anschrift,
+}
+
+/// Write back many addresses with a progress bar.
+pub fn sync_addresses(a: SyncAddressesArgs) -> CmdResult {
+    let text =
+        std::fs::read_to_string(&a.file).map_err(|e| format!("{}: {e}", a.file.display()))?;
+    let mut updates = Vec::new();
+    for (i, line) in text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+    {
+        match serde_json::from_str::<AddressLine>(line) {
+            Ok(l) => updates.push((l.fldm_id, l.anschrift)),
+            Err(e) => {
+                // serde's message names the field, not the value.
+                eprintln!("invalid: line {}: {e}", i + 1);
+                return Ok(ExitCode::from(1));
+            }
+        }
+    }
+    let (client, ctx) = a.conn.connect()?;
+    let bar = indicatif::ProgressBar::new(updates.len() as u64);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{bar:40} {pos}/{len} addresses ({per_sec}, eta {eta})",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let report = client.sync_addresses(&a.batch, &updates, &ctx, a.concurrency, |done, _| {
+        bar.set_position(done as u64);
+    });
+    bar.finish();
+    println!(
+        "{} of {} addresses written back",
+        report.applied,
+        updates.len()
+    );
+    for (i, e) in report.failed.iter().take(20) {
+        eprintln!("failed: line {}: {} ({})", i + 1, e, e.code());
+    }
+    Ok(if report.failed.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}

@@ -56,6 +56,8 @@ enum Command {
     Search(cmd_client::SearchArgs),
     /// Read the hub's change feed as JSON lines.
     Changes(cmd_client::ChangesArgs),
+    /// Write back many addresses (housing office) with a progress bar; safe to re-run.
+    SyncAddresses(cmd_client::SyncAddressesArgs),
     /// Benchmarks that print a ratio against a baseline measured in the same run.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
@@ -75,6 +77,7 @@ fn main() -> ExitCode {
         Command::Get(a) => cmd_client::get(a),
         Command::Search(a) => cmd_client::search(a),
         Command::Changes(a) => cmd_client::changes(a),
+        Command::SyncAddresses(a) => cmd_client::sync_addresses(a),
         Command::Bench(c) => bench::run(c),
     };
     match result {

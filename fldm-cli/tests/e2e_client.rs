@@ -552,6 +552,51 @@ fn cli_client_commands_use_profiles() {
             "the housing office never sees asylum data"
         );
     }
+    // Bulk write-back from a file; re-running the batch applies nothing twice.
+    let file = hub.dir.join("addresses.jsonl");
+    let lines: Vec<String> = (1..=20)
+        .map(|i| {
+            serde_json::json!({"fldm_id": format!("P{i:09}"), "anschrift": address(i)}).to_string()
+        })
+        .collect();
+    std::fs::write(&file, lines.join("\n")).expect("write");
+    for _ in 0..2 {
+        let o = Command::new(FLDM)
+            .args([
+                "sync-addresses",
+                "--purpose",
+                "W01",
+                "--case",
+                "WA-7",
+                "--batch",
+                "b1",
+            ])
+            .arg("--profile")
+            .arg(&profile)
+            .arg(&file)
+            .output()
+            .expect("sync");
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        assert!(String::from_utf8_lossy(&o.stdout).contains("20 of 20 addresses written back"));
+    }
+    let o = run(&[
+        "changes",
+        "--purpose",
+        "W01",
+        "--case",
+        "WA-7",
+        "--cursor",
+        "300",
+    ]);
+    assert!(o.status.success());
+    assert_eq!(
+        std::str::from_utf8(&o.stdout)
+            .expect("utf-8")
+            .lines()
+            .count(),
+        20,
+        "each update once"
+    );
     // The CLI calls were journaled on the client side.
     assert!(
         hub.dir
