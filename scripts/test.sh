@@ -67,5 +67,8 @@ cmp "$WORK/pop.jsonl" "$WORK/back.jsonl"
 "$FLDM" validate --format json "$WORK/back.jsonl"
 echo "100000 records: schema-valid, JSON -> XML -> JSON identical"
 
-step "Python tests"
-"$VENV/bin/python" -m pytest -q tests/python
+step "Python cross-checks (independent reference implementations)"
+"$VENV/bin/python" -m pytest -q -p no:cacheprovider tests/python
+
+step "Python bindings (abi3 wheel, stubtest, pytest against a fixture hub, examples)"
+VENV="$VENV" FLDM_BIN="$FLDM" bash scripts/python-tests.sh

@@ -1,0 +1,402 @@
+"""FLDM SDK for Python.
+
+Records (``Person``), codecs (``read_xml``, ``read_jsonl``), the synthetic
+population (``synth``), legal-basis policies (``Policy``), the hub client
+(``HubClient``) and audit verification (``fldm.audit``). Every error is an
+``FldmError``; see docs/python.md for the table of exception classes.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Mapping
+from os import PathLike
+from typing import Any, Union, cast
+
+from . import _native
+from ._native import (
+    AuditError,
+    AuditTampered,
+    CodeListError,
+    ConfigError,
+    Conflict,
+    FldmError,
+    FldmIOError,
+    HubTimeout,
+    HubUnavailable,
+    MissingContext,
+    NotFound,
+    PolicyDenied,
+    PolicyError,
+    ProtocolError,
+    ServerError,
+    TlsError,
+    ValidationError,
+)
+
+__version__: str = _native.__version__
+
+StrPath = Union[str, "PathLike[str]"]
+
+__all__ = [
+    "AuditError",
+    "AuditTampered",
+    "CodeListError",
+    "ConfigError",
+    "Conflict",
+    "FldmError",
+    "FldmIOError",
+    "HubClient",
+    "HubTimeout",
+    "HubUnavailable",
+    "MissingContext",
+    "NotFound",
+    "Person",
+    "Policy",
+    "PolicyDenied",
+    "PolicyError",
+    "ProtocolError",
+    "ServerError",
+    "TlsError",
+    "ValidationError",
+    "audit",
+    "local_case_variant",
+    "read_jsonl",
+    "read_xml",
+    "synth",
+    "write_xml",
+]
+
+
+class Record:
+    """Read-only attribute view of a nested part of a record
+    (``person.grundpersonalien.familienname``). Missing fields are ``None``."""
+
+    __slots__ = ("_data",)
+
+    def __init__(self, data: Mapping[str, Any]) -> None:
+        object.__setattr__(self, "_data", data)
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return _wrap(self._data.get(name))
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("records are read-only; build a new one with Person.from_dict")
+
+    def __getitem__(self, name: str) -> Any:
+        return _wrap(self._data[name])
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._data
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = json.loads(json.dumps(self._data))
+        return d
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Record) and other._data == self._data
+
+    def __repr__(self) -> str:
+        return f"Record(fields={sorted(self._data)})"
+
+
+def _wrap(v: Any) -> Any:
+    if isinstance(v, dict):
+        return Record(v)
+    if isinstance(v, list):
+        return [_wrap(x) for x in v]
+    return v
+
+
+_NativePerson = _native.Person
+
+
+class Person:
+    """One person's core record (Kerndatensatz).
+
+    Fields are attributes in the JSON shape of docs/record-format.md:
+    ``p.fldm_id``, ``p.grundpersonalien.familienname``,
+    ``p.anschrift.aktuell``; absent fields are ``None``. Persons are
+    immutable; change a record through ``to_dict`` / ``from_dict``.
+    """
+
+    __slots__ = ("_native", "_dict")
+    _native: _NativePerson
+    _dict: dict[str, Any] | None
+
+    def __init__(self, native: _NativePerson) -> None:
+        object.__setattr__(self, "_native", native)
+        object.__setattr__(self, "_dict", None)
+
+    def _data(self) -> dict[str, Any]:
+        d = self._dict
+        if d is None:
+            d = self._native.to_dict()
+            object.__setattr__(self, "_dict", d)
+        return d
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return _wrap(self._data().get(name))
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("Person is immutable; use Person.from_dict(p.to_dict() | {...})")
+
+    @property
+    def fldm_id(self) -> str:
+        return self._native.fldm_id
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Person:
+        """Validate and build a record; raises ``ValidationError`` naming the field."""
+        return cls(_native.Person.from_json(json.dumps(data, ensure_ascii=False)))
+
+    @classmethod
+    def from_json(cls, text: str) -> Person:
+        return cls(_native.Person.from_json(text))
+
+    def to_dict(self) -> dict[str, Any]:
+        return self._native.to_dict()
+
+    def to_json(self) -> str:
+        return self._native.to_json()
+
+    def to_xml(self) -> str:
+        return self._native.to_xml()
+
+    def attribute_names(self) -> list[str]:
+        """Catalogue names (docs/attributes.md) of the attributes present."""
+        return self._native.attribute_names()
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Person) and self._native == other._native
+
+    def __hash__(self) -> int:
+        return hash(self._native.to_json())
+
+    def __repr__(self) -> str:
+        return f"Person(fldm_id={self.fldm_id!r})"
+
+
+def _persons(natives: list[_native.Person]) -> list[Person]:
+    return [Person(n) for n in natives]
+
+
+def synth(count: int, seed: int = 0) -> list[Person]:
+    """A deterministic synthetic population (no real persons)."""
+    return _persons(_native.synth(count, seed))
+
+
+def local_case_variant(person: Person, seed: int = 0) -> Person:
+    """The record as a local department system might hold it: spelling
+    variants of the names, partial or placeholder birth dates."""
+    return Person(_native.local_case_variant(person._native, seed))
+
+
+def read_xml(text: str) -> list[Person]:
+    """Decode an XML document (a list of persons or one person)."""
+    return _persons(_native.read_xml(text))
+
+
+def read_jsonl(text: str) -> list[Person]:
+    """Decode JSON lines, one record per line."""
+    return _persons(_native.read_jsonl(text))
+
+
+def write_xml(persons: Iterable[Person]) -> str:
+    """Encode persons as one XML document."""
+    return _native.write_xml([p._native for p in persons])
+
+
+class Policy:
+    """A legal-basis policy (policies/*.toml, docs/policy-format.md)."""
+
+    __slots__ = ("_native",)
+
+    def __init__(self, native: _native.Policy) -> None:
+        self._native = native
+
+    @classmethod
+    def load(cls, path: StrPath) -> Policy:
+        """Load and check a policy file; raises ``PolicyError`` with
+        ``file`` and ``line``."""
+        return cls(_native.Policy.load(str(path)))
+
+    @property
+    def hash(self) -> str:
+        """Hash of the canonical form (cited by every audit record)."""
+        return self._native.hash
+
+    @property
+    def id(self) -> str:
+        return self._native.id
+
+    def decide(
+        self,
+        *,
+        office: str,
+        purpose: str | None,
+        operation: str = "read",
+        case: str | None = None,
+    ) -> dict[str, Any]:
+        """Decide a request for today. Returns a dict with ``permitted``
+        and either ``rule_id``, ``legal_basis``, ``attributes`` or
+        ``reason``, ``message``. Never raises for a denial."""
+        return self._native.decide(office, purpose, operation, case)
+
+    def apply(
+        self,
+        persons: Person | Iterable[Person],
+        *,
+        office: str,
+        purpose: str | None,
+        operation: str = "read",
+        case: str | None = None,
+    ) -> Any:
+        """What ``office`` receives of each person for ``purpose``: the
+        disclosed record as a dict (the FLDM id plus the permitted
+        attributes, transformations applied). One person in, one dict out;
+        an iterable in, a list out. Raises ``PolicyDenied`` if denied."""
+        if isinstance(persons, Person):
+            return self._native.apply([persons._native], office, purpose, operation, case)[0]
+        natives = [p._native for p in cast("Iterable[Person]", persons)]
+        return self._native.apply(natives, office, purpose, operation, case)
+
+    def explain(self, office: str | None = None, purpose: str | None = None) -> list[dict[str, Any]]:
+        """What each office gets for each purpose and operation, and why."""
+        return self._native.explain(office, purpose)
+
+    def __repr__(self) -> str:
+        return repr(self._native)
+
+
+class HubClient:
+    """Blocking client of an FLDM hub (HTTPS with a client certificate).
+
+    ``office`` only labels the client journal; the hub takes the office
+    from the certificate. ``journal_dir``: where the client-stage audit
+    journal is written; ``None`` (the default) means no client journal.
+    Departments that must keep their own access log (AZRG § 13, BDSG § 76)
+    pass a directory. Every call releases the GIL while it waits.
+    """
+
+    __slots__ = ("_native", "office")
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        ca: StrPath,
+        cert: StrPath,
+        key: StrPath,
+        user: str,
+        timeout: float = 30.0,
+        office: str | None = None,
+        journal_dir: StrPath | None = None,
+        retries: int = 4,
+    ) -> None:
+        self.office = office
+        self._native = _native.HubClient(
+            base_url,
+            str(ca),
+            str(cert),
+            str(key),
+            user,
+            float(timeout),
+            office,
+            None if journal_dir is None else str(journal_dir),
+            retries,
+        )
+
+    def get_person(self, fldm_id: str, *, purpose: str, case: str | None = None) -> dict[str, Any]:
+        """One disclosure: ``{"request_id", "decision", "record"}``."""
+        return self._native.get_person(fldm_id, purpose, case)
+
+    def get_person_by_azr(self, azr_nummer: str, *, purpose: str, case: str | None = None) -> dict[str, Any]:
+        return self._native.get_person_by_azr(azr_nummer, purpose, case)
+
+    def search(
+        self,
+        *,
+        purpose: str,
+        case: str | None = None,
+        familienname: str | None = None,
+        vornamen: str | None = None,
+        geburtsdatum: str | None = None,
+        geschlecht: str | None = None,
+        staatsangehoerigkeit: str | None = None,
+        limit: int | None = None,
+    ) -> dict[str, Any]:
+        """Search by Grundpersonalien; ``{"candidates": [{"score",
+        "probability", "matched_on", "record"}, ...], ...}``, best first."""
+        q = {
+            k: v
+            for k, v in {
+                "familienname": familienname,
+                "vornamen": vornamen,
+                "geburtsdatum": geburtsdatum,
+                "geschlecht": geschlecht,
+                "staatsangehoerigkeit": staatsangehoerigkeit,
+                "limit": limit,
+            }.items()
+            if v is not None
+        }
+        return self._native.search(json.dumps(q, ensure_ascii=False), purpose, case)
+
+    def update_address(
+        self,
+        fldm_id: str,
+        anschrift: Mapping[str, Any],
+        *,
+        purpose: str,
+        case: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> dict[str, Any]:
+        """Write back the current address (housing office)."""
+        return self._native.update_address(
+            fldm_id, json.dumps(dict(anschrift), ensure_ascii=False), purpose, case, idempotency_key
+        )
+
+    def report_correction(
+        self,
+        fldm_id: str,
+        attributes: Iterable[str],
+        note: str,
+        *,
+        purpose: str,
+        case: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> dict[str, Any]:
+        """Report a correction (Berichtigung) to the owning office."""
+        return self._native.report_correction(
+            fldm_id, list(attributes), note, purpose, case, idempotency_key
+        )
+
+    def changes(
+        self, *, purpose: str, case: str | None = None, cursor: int = 0, page_size: int = 500
+    ) -> Iterator[dict[str, Any]]:
+        """The change feed from ``cursor`` to its current end: entries
+        ``{"seq", "changed", "record"}``, oldest first. Resume later from
+        the last ``seq``."""
+        while True:
+            page = self._native.changes_page(cursor, page_size, purpose, case)
+            yield from page["changes"]
+            cursor = page["next_cursor"]
+            if not page["has_more"]:
+                return
+
+    def health(self) -> dict[str, Any]:
+        return self._native.health()
+
+    def journal_len(self) -> int:
+        """Entries in the client journal (0 without one)."""
+        return self._native.journal_len()
+
+    def __repr__(self) -> str:
+        return f"HubClient(office={self.office!r})"
+
+
+from . import audit  # noqa: E402

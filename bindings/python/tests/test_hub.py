@@ -1,0 +1,249 @@
+"""The hub client end to end against the `fldm_hub` fixture (a reference
+hub on 127.0.0.1, started by the plugin in fldm.testing)."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import threading
+import uuid
+from pathlib import Path
+
+import pytest
+
+import fldm
+from fldm.testing import FldmHub
+
+CASE_W = "WA-2026-0815"
+CASE_A = "ABH-2026-0001"
+
+
+def test_get_person_discloses_what_the_policy_permits(fldm_hub: FldmHub):
+    w = fldm_hub.client("wohnungsamt")
+    pid = fldm_hub.fldm_ids[0]
+    d = w.get_person(pid, purpose="W01", case=CASE_W)
+    assert d["record"]["fldm_id"] == pid
+    assert d["decision"]["rule_id"] == "wohnungsamt-identifikation"
+    local = fldm_hub.policy().apply(
+        fldm_hub.population()[0], office="wohnungsamt", purpose="W01", case=CASE_W
+    )
+    assert d["record"] == local
+
+
+def test_search_returns_scored_candidates(fldm_hub: FldmHub):
+    w = fldm_hub.client("wohnungsamt")
+    p = fldm_hub.population()[5]
+    g = p.to_dict()["grundpersonalien"]
+    r = w.search(
+        purpose="W01",
+        case=CASE_W,
+        familienname=g["familienname"] if isinstance(g["familienname"], str) else None,
+        vornamen=g["vornamen"] if isinstance(g["vornamen"], str) else None,
+        geburtsdatum=g.get("geburtsdatum"),
+    )
+    assert r["candidates"]
+    best = r["candidates"][0]
+    assert best["record"]["fldm_id"] == p.fldm_id
+    scores = [c["score"] for c in r["candidates"]]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_update_address_and_change_feed(fldm_hub: FldmHub):
+    w = fldm_hub.client("wohnungsamt")
+    abh = fldm_hub.client("auslaenderbehoerde")
+    before = list(abh.changes(purpose="70", case=CASE_A))
+    pid = fldm_hub.fldm_ids[3]
+    addr = {"strasse": "Neue Straße", "hausnummer": "7", "postleitzahl": "50667", "ort": "Köln",
+            "einzugsdatum": "2026-06-01"}
+    key = str(uuid.uuid4())
+    w.update_address(pid, addr, purpose="W01", case=CASE_W, idempotency_key=key)
+    # A retried write with the same key applies once.
+    w.update_address(pid, addr, purpose="W01", case=CASE_W, idempotency_key=key)
+    after = list(abh.changes(purpose="70", case=CASE_A))
+    new = after[len(before):]
+    assert [e["record"]["fldm_id"] for e in new] == [pid]
+    assert new[0]["record"]["anschrift"]["aktuell"]["strasse"] == "Neue Straße"
+    resumed = list(abh.changes(purpose="70", case=CASE_A, cursor=before[-1]["seq"] if before else 0, page_size=2))
+    assert resumed[-1]["seq"] == after[-1]["seq"]
+    got = w.get_person(pid, purpose="W01", case=CASE_W)
+    assert got["record"]["anschrift"]["aktuell"]["hausnummer"] == "7"
+
+
+def test_idempotency_key_reused_for_another_body_is_a_conflict(fldm_hub: FldmHub):
+    w = fldm_hub.client("wohnungsamt")
+    pid = fldm_hub.fldm_ids[4]
+    key = str(uuid.uuid4())
+    w.update_address(pid, {"postleitzahl": "50667", "ort": "Köln"}, purpose="W01", case=CASE_W, idempotency_key=key)
+    with pytest.raises(fldm.Conflict) as ei:
+        w.update_address(pid, {"postleitzahl": "50668", "ort": "Köln"}, purpose="W01", case=CASE_W, idempotency_key=key)
+    assert ei.value.code == "conflict" and ei.value.request_id
+
+
+def test_report_correction(fldm_hub: FldmHub):
+    w = fldm_hub.client("wohnungsamt")
+    pid = fldm_hub.fldm_ids[6]
+    c = w.report_correction(pid, ["grundpersonalien.vornamen"], "spelling differs from the passport",
+                            purpose="W01", case=CASE_W)
+    assert c["fldm_id"] == pid and c["status"] == "open"
+
+
+def test_policy_denied_carries_reason_and_request_id(fldm_hub: FldmHub):
+    w = fldm_hub.client("wohnungsamt")
+    with pytest.raises(fldm.PolicyDenied) as ei:
+        w.get_person(fldm_hub.fldm_ids[0], purpose="70", case=CASE_W)
+    assert ei.value.reason and ei.value.request_id and ei.value.code == "policy_denied"
+
+
+def test_not_found(fldm_hub: FldmHub):
+    w = fldm_hub.client("wohnungsamt")
+    with pytest.raises(fldm.NotFound) as ei:
+        w.get_person("P999999999", purpose="W01", case=CASE_W)
+    assert ei.value.request_id
+
+
+def test_invalid_input_from_the_hub_names_the_field(fldm_hub: FldmHub):
+    w = fldm_hub.client("wohnungsamt")
+    with pytest.raises(fldm.ValidationError) as ei:
+        w.search(purpose="W01", case=CASE_W, familienname="X", geburtsdatum="31.02.1990")
+    assert ei.value.field and "geburtsdatum" in ei.value.field
+
+
+def test_invalid_address_is_rejected_before_sending(fldm_hub: FldmHub):
+    w = fldm_hub.client("wohnungsamt")
+    with pytest.raises(fldm.ValidationError) as ei:
+        w.update_address(fldm_hub.fldm_ids[0], {"postleitzahl": "ABCDE"}, purpose="W01", case=CASE_W)
+    assert ei.value.field and "postleitzahl" in ei.value.field
+
+
+def test_missing_purpose_is_rejected_before_sending(fldm_hub: FldmHub):
+    w = fldm_hub.client("wohnungsamt")
+    with pytest.raises(fldm.ValidationError) as ei:
+        w.get_person(fldm_hub.fldm_ids[0], purpose="", case=CASE_W)
+    assert ei.value.field == "purpose"
+
+
+def test_config_error_for_a_missing_certificate(fldm_hub: FldmHub, tmp_path: Path):
+    with pytest.raises(fldm.ConfigError) as ei:
+        fldm.HubClient(fldm_hub.url, ca=tmp_path / "none.pem", cert=tmp_path / "c.pem",
+                       key=tmp_path / "k.pem", user="u")
+    assert ei.value.field == "ca"
+    with pytest.raises(fldm.ConfigError):
+        fldm.HubClient("http://127.0.0.1:1", ca=fldm_hub.dir / "ca.pem",
+                       cert=fldm_hub.dir / "wohnungsamt.pem", key=fldm_hub.dir / "wohnungsamt-key.pem", user="u")
+
+
+def test_tls_error_for_a_hub_from_another_ca(fldm_hub: FldmHub, tmp_path: Path):
+    other = tmp_path / "other-pki"
+    subprocess.run([str(fldm_hub.binary), "init-pki", str(other), "--policy", str(fldm_hub.policy_path),
+                    "--listen", "127.0.0.1:1"], check=True, capture_output=True)
+    c = fldm.HubClient(fldm_hub.url, ca=other / "ca.pem", cert=fldm_hub.dir / "wohnungsamt.pem",
+                       key=fldm_hub.dir / "wohnungsamt-key.pem", user="u", retries=1)
+    with pytest.raises(fldm.TlsError) as ei:
+        c.get_person(fldm_hub.fldm_ids[0], purpose="W01", case=CASE_W)
+    assert ei.value.code == "tls"
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_hub_unavailable(fldm_hub: FldmHub):
+    d = fldm_hub.dir
+    c = fldm.HubClient(f"https://127.0.0.1:{_closed_port()}", ca=d / "ca.pem", cert=d / "wohnungsamt.pem",
+                       key=d / "wohnungsamt-key.pem", user="u", retries=1)
+    with pytest.raises(fldm.HubUnavailable) as ei:
+        c.get_person("P000000001", purpose="W01", case=CASE_W)
+    assert ei.value.code in {"transport", "timeout"}
+
+
+def test_blocking_call_releases_the_gil_and_times_out(fldm_hub: FldmHub):
+    """A server that accepts and never answers: while a client thread waits
+    inside the native call, a Python thread of this process accepts the
+    connection and signals. If the call held the GIL, the signal could only
+    come after the call had returned."""
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(4)
+    port = srv.getsockname()[1]
+    accepted = threading.Event()
+    conns: list[socket.socket] = []
+
+    def accept() -> None:
+        conn, _ = srv.accept()
+        conns.append(conn)
+        accepted.set()
+
+    threading.Thread(target=accept, daemon=True).start()
+    d = fldm_hub.dir
+    c = fldm.HubClient(f"https://127.0.0.1:{port}", ca=d / "ca.pem", cert=d / "wohnungsamt.pem",
+                       key=d / "wohnungsamt-key.pem", user="u", retries=1, timeout=5)
+    errors: list[BaseException] = []
+
+    def call() -> None:
+        try:
+            c.get_person("P000000001", purpose="W01", case=CASE_W)
+        except BaseException as e:  # noqa: BLE001
+            errors.append(e)
+
+    t = threading.Thread(target=call)
+    t.start()
+    assert accepted.wait(30)
+    assert t.is_alive(), "the client call returned before the server thread could run"
+    t.join(60)
+    srv.close()
+    for conn in conns:
+        conn.close()
+    assert len(errors) == 1 and isinstance(errors[0], fldm.HubUnavailable)
+    assert isinstance(errors[0], fldm.HubTimeout)
+
+
+def test_client_journal_verifies_and_detects_tampering(fldm_hub: FldmHub, tmp_path: Path):
+    d = fldm_hub.dir
+    jdir = tmp_path / "journal"
+    c = fldm.HubClient(fldm_hub.url, ca=d / "ca.pem", cert=d / "sozialamt.pem", key=d / "sozialamt-key.pem",
+                       user="sb-1", office="sozialamt", journal_dir=jdir)
+    for pid in fldm_hub.fldm_ids[:3]:
+        c.get_person(pid, purpose="62", case="SO-1")
+    assert c.journal_len() >= 3
+    # The hub's journal: signed with the hub key.
+    hub_rep = fldm.audit.verify(d / "hub-audit", public_key=d / "hub-audit-signing.pub")
+    assert hub_rep["entries"] > 0
+    # A bundle for one hub entry checks out; a changed one does not.
+    bundle = tmp_path / "b.json"
+    subprocess.run([str(fldm_hub.binary), "audit", "prove", str(d / "hub-audit"), "--index", "0",
+                    "--out", str(bundle), "--signing-key", str(d / "hub-audit-signing.pk8")],
+                   check=True, capture_output=True)
+    assert fldm.audit.check_bundle(bundle, public_key=d / "hub-audit-signing.pub")["leaf_index"] == 0
+    text = bundle.read_text()
+    import json as _json
+    doc = _json.loads(text)
+    doc["inclusion_proof"] = ["00" * 32 for _ in doc["inclusion_proof"]] or ["00" * 32]
+    bad = tmp_path / "bad.json"
+    bad.write_text(_json.dumps(doc))
+    with pytest.raises(fldm.AuditTampered) as ei:
+        fldm.audit.check_bundle(bad, public_key=d / "hub-audit-signing.pub")
+    assert ei.value.problems
+    with pytest.raises(fldm.AuditError):
+        fldm.audit.check_bundle(bundle, public_key=tmp_path / "b.json")
+    with pytest.raises(fldm.FldmIOError):
+        fldm.audit.verify(tmp_path / "nowhere", public_key=d / "hub-audit-signing.pub")
+
+
+def test_tampered_hub_journal(fldm_hub: FldmHub, tmp_path: Path):
+    import shutil
+
+    d = fldm_hub.dir
+    copy = tmp_path / "hub-audit"
+    shutil.copytree(d / "hub-audit", copy)
+    entries = [p for p in copy.iterdir() if p.is_file() and p.stat().st_size > 200]
+    target = max(entries, key=lambda p: p.stat().st_size)
+    data = bytearray(target.read_bytes())
+    i = data.find(b"wohnungsamt")
+    assert i > 0
+    data[i : i + 11] = b"sozialamt__"
+    target.write_bytes(bytes(data))
+    with pytest.raises(fldm.AuditTampered) as ei:
+        fldm.audit.verify(copy, public_key=d / "hub-audit-signing.pub")
+    assert len(ei.value.problems) >= 1
