@@ -14,6 +14,9 @@ step() { printf '\n==> %s\n' "$*"; }
 apt_missing=()
 command -v xmllint >/dev/null 2>&1 || apt_missing+=(libxml2-utils)
 command -v openssl >/dev/null 2>&1 || apt_missing+=(openssl)
+command -v gcc >/dev/null 2>&1 || apt_missing+=(gcc)
+command -v valgrind >/dev/null 2>&1 || apt_missing+=(valgrind)
+command -v pkg-config >/dev/null 2>&1 || apt_missing+=(pkg-config)
 if ((${#apt_missing[@]})); then
   step "installing Debian packages: ${apt_missing[*]}"
   SUDO=""
@@ -27,6 +30,14 @@ if command -v rustup >/dev/null 2>&1; then
   rustup component list --installed 2>/dev/null | grep -q '^rustfmt' || rustup component add rustfmt
   rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy
 fi
+
+# --- cbindgen, pinned: the committed C header must be what this version generates
+CBINDGEN_VERSION=0.29.4
+if ! cbindgen --version 2>/dev/null | grep -qx "cbindgen $CBINDGEN_VERSION"; then
+  step "installing cbindgen $CBINDGEN_VERSION"
+  cargo install cbindgen --version "$CBINDGEN_VERSION" --locked
+fi
+export PATH="$HOME/.cargo/bin:$PATH"
 
 # --- Python venv for the cross-language tests -------------------------------
 VENV="${FLDM_VENV:-$ROOT/.venv}"
@@ -66,6 +77,9 @@ cmp "$WORK/pop.jsonl" "$WORK/back.jsonl"
 "$FLDM" validate --format xml "$WORK/pop.xml"
 "$FLDM" validate --format json "$WORK/back.jsonl"
 echo "100000 records: schema-valid, JSON -> XML -> JSON identical"
+
+step "C ABI: fresh header, examples static and dynamic under valgrind and ASan"
+FLDM_BIN="$FLDM" bash scripts/c-tests.sh
 
 step "Python cross-checks (independent reference implementations)"
 "$VENV/bin/python" -m pytest -q -p no:cacheprovider tests/python

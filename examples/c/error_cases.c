@@ -1,0 +1,152 @@
+/*
+ * error_cases: every kind of failure reaches C as an error object with its
+ * own code and a clear message, out parameters stay untouched, and a panic
+ * inside the library is an error, not an abort.
+ *
+ *   error_cases POLICY.toml PKI_DIR UNREACHABLE_URL [HUB_URL]
+ *
+ * PKI_DIR: a directory written by `fldm init-pki`. UNREACHABLE_URL: an
+ * https URL where nothing listens. HUB_URL (optional): a running hub, for
+ * a denial by the hub's policy. Prints one line per case and
+ * "N passed, N failed"; exit 0 only if every case passed.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fldm.h"
+
+static int passed = 0, failed = 0;
+
+/* Check that `err` has `code` and a message containing `needle`; free it. */
+static void expect(const char *name, fldm_error *err, int32_t code, const char *needle,
+                   int out_untouched) {
+    if (!err) {
+        printf("FAIL %s: no error\n", name);
+        failed++;
+        return;
+    }
+    const char *msg = fldm_error_message(err);
+    const char *reason = fldm_error_reason(err);
+    int ok = fldm_error_code(err) == code && msg && strstr(msg, needle) && out_untouched;
+    printf("%s %s: code %d: %s%s%s\n", ok ? "ok  " : "FAIL", name, (int)fldm_error_code(err),
+           msg ? msg : "(null)", reason ? " | reason: " : "", reason ? reason : "");
+    if (ok) passed++; else failed++;
+    fldm_error_free(err);
+}
+
+static char *path(const char *dir, const char *file) {
+    size_t n = strlen(dir) + strlen(file) + 2;
+    char *p = malloc(n);
+    if (p) snprintf(p, n, "%s/%s", dir, file);
+    return p;
+}
+
+/* A client for `url` with the housing office's identity from `pki`;
+ * `ca` overrides the CA file. NULL on failure (the error is freed). */
+static fldm_client *client_for(const char *url, const char *pki, const char *ca_override,
+                               fldm_error **err_out) {
+    char *ca = ca_override ? NULL : path(pki, "ca.pem");
+    char *cert = path(pki, "wohnungsamt.pem"), *key = path(pki, "wohnungsamt-key.pem");
+    fldm_client_config *cfg = NULL;
+    fldm_client *client = NULL;
+    fldm_error *err = fldm_client_config_new(url, &cfg);
+    if (!err) err = fldm_client_config_set_ca_file(cfg, ca_override ? ca_override : ca);
+    if (!err) err = fldm_client_config_set_identity_files(cfg, cert, key);
+    if (!err) err = fldm_client_config_set_user(cfg, "error-cases");
+    if (!err) err = fldm_client_config_set_no_journal(cfg);
+    if (!err) err = fldm_client_config_set_max_attempts(cfg, 1);
+    if (!err) err = fldm_client_config_set_timeouts(cfg, 5000, 2000);
+    if (!err) err = fldm_client_new(cfg, &client);
+    fldm_client_config_free(cfg);
+    free(ca); free(cert); free(key);
+    *err_out = err;
+    return client;
+}
+
+int main(int argc, char **argv) {
+    if (argc < 4 || argc > 5) {
+        fprintf(stderr, "usage: %s POLICY.toml PKI_DIR UNREACHABLE_URL [HUB_URL]\n", argv[0]);
+        return 2;
+    }
+    const char *policy_path = argv[1], *pki = argv[2];
+    fldm_policy *const sentinel = (fldm_policy *)(uintptr_t)0x1;
+
+    /* 1xx: a NULL argument, and a NULL out parameter */
+    fldm_policy *policy = sentinel;
+    expect("null argument", fldm_policy_load(NULL, &policy), FLDM_E_NULL_ARGUMENT,
+           "argument path must not be NULL", policy == sentinel);
+    expect("null out parameter", fldm_policy_load(policy_path, NULL), FLDM_E_NULL_ARGUMENT,
+           "argument out must not be NULL", 1);
+
+    /* 1xx: invalid UTF-8 */
+    fldm_person *person = (fldm_person *)(uintptr_t)0x1;
+    expect("invalid UTF-8", fldm_person_from_json("{\"fldm_id\":\"P\xff\xfe\"}", &person),
+           FLDM_E_INVALID_UTF8, "not valid UTF-8", person == (fldm_person *)(uintptr_t)0x1);
+
+    /* 2xx: invalid input names the field */
+    person = NULL;
+    expect("invalid record",
+           fldm_person_from_json("{\"fldm_id\":\"P1\",\"grundpersonalien\":{\"geschlecht\":\"q\"}}",
+                                 &person),
+           FLDM_E_INVALID_INPUT, "grundpersonalien.geschlecht", person == NULL);
+    fldm_person_free(person);
+
+    /* 3xx: a local policy denial, with its reason code */
+    policy = NULL;
+    fldm_error *err = fldm_policy_load(policy_path, &policy);
+    if (err) {
+        expect("load policy", err, 0, "", 0);
+    } else {
+        fldm_permit *permit = NULL;
+        expect("policy denial (local)",
+               fldm_policy_decide(policy, "wohnungsamt", "read", "27", "X-1", NULL, &permit),
+               FLDM_E_POLICY_DENIED, "no rule permits office wohnungsamt", permit == NULL);
+        fldm_policy_free(policy);
+    }
+
+    /* 2xx: a wrong certificate path */
+    fldm_client *client = client_for(argv[3], pki, "/nonexistent/ca.pem", &err);
+    expect("wrong certificate path", err, FLDM_E_CONFIG, "/nonexistent/ca.pem", client == NULL);
+    fldm_client_free(client);
+
+    /* 4xx: an unreachable hub */
+    client = client_for(argv[3], pki, NULL, &err);
+    if (err) {
+        expect("client for unreachable hub", err, 0, "", 0);
+    } else {
+        fldm_disclosure *d = NULL;
+        expect("unreachable hub",
+               fldm_client_get_person(client, "P000000001", FLDM_ID_FLDM, "W01", "WA-1", &d),
+               FLDM_E_UNREACHABLE, "transport", d == NULL);
+        fldm_client_free(client);
+    }
+
+    /* 3xx from the hub, and 1xx for an unknown JSON op */
+    if (argc == 5) {
+        client = client_for(argv[4], pki, NULL, &err);
+        if (err) {
+            expect("client for hub", err, 0, "", 0);
+        } else {
+            fldm_disclosure *d = NULL;
+            expect("policy denial (hub)",
+                   fldm_client_get_person(client, "P000000001", FLDM_ID_FLDM, "W01", NULL, &d),
+                   FLDM_E_POLICY_DENIED, "denied by policy", d == NULL);
+            char *out = NULL;
+            expect("unknown op", fldm_client_call_json(client, "{\"op\":\"fly\"}", &out),
+                   FLDM_E_INVALID_ARGUMENT, "unknown op", out == NULL);
+            fldm_client_free(client);
+        }
+    }
+
+    /* 9xx: a panic inside the library */
+    expect("panic", fldm_test_panic(), FLDM_E_PANIC, "panic was caught", 1);
+    /* ... and the library still works afterwards */
+    policy = NULL;
+    err = fldm_policy_load(policy_path, &policy);
+    if (err) expect("after panic", err, 0, "", 0); else passed++;
+    fldm_policy_free(policy);
+
+    printf("%d passed, %d failed\n", passed, failed);
+    return failed == 0 ? 0 : 1;
+}

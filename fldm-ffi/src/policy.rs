@@ -1,0 +1,440 @@
+//! Local policy functions: load, decide, apply, explain (no hub needed).
+
+use std::ffi::c_char;
+
+use fldm_core::codec::{json, xml};
+use fldm_core::date::Datum;
+use fldm_core::policy::{self, Decision, Operation, Permit, Policy, Request};
+
+use crate::error::{
+    Error, FLDM_E_INVALID_ARGUMENT, FLDM_E_POLICY_DENIED, Result, fallible, fldm_error, guard,
+};
+use crate::person::fldm_person;
+use crate::ptr::{Out, free_box, handle, opt_str_arg, str_arg};
+
+/// A loaded, validated policy; immutable and safe to share between threads.
+#[derive(Debug)]
+pub struct fldm_policy {
+    inner: Policy,
+}
+
+/// A permit: the deciding rule, its legal basis, the attribute set and the
+/// transformations. Immutable and safe to share between threads; it stays
+/// valid after the policy it came from is freed.
+#[derive(Debug)]
+pub struct fldm_permit {
+    pub(crate) inner: Permit,
+}
+
+/// Load and validate a policy file (TOML). Errors name file, line and rule.
+///
+/// # Safety
+/// `path` is a NUL-terminated string; `out` is valid for a write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fldm_policy_load(
+    path: *const c_char,
+    out: *mut *mut fldm_policy,
+) -> *mut fldm_error {
+    fallible(|| {
+        // SAFETY: caller contract.
+        let (path, out) = unsafe { (str_arg(path, "path")?, Out::new(out, "out")?) };
+        out.write_box(fldm_policy {
+            inner: Policy::load(path)?,
+        });
+        Ok(())
+    })
+}
+
+/// Parse and validate policy text; `source_name` is used in error messages.
+///
+/// # Safety
+/// `text` and `source_name` are NUL-terminated strings; `out` is valid for a write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fldm_policy_from_str(
+    text: *const c_char,
+    source_name: *const c_char,
+    out: *mut *mut fldm_policy,
+) -> *mut fldm_error {
+    fallible(|| {
+        // SAFETY: caller contract.
+        let (text, name, out) = unsafe {
+            (
+                str_arg(text, "text")?,
+                str_arg(source_name, "source_name")?,
+                Out::new(out, "out")?,
+            )
+        };
+        out.write_box(fldm_policy {
+            inner: Policy::from_str(text, name)?,
+        });
+        Ok(())
+    })
+}
+
+/// Free a policy. NULL is allowed.
+///
+/// # Safety
+/// `policy` is NULL or a policy from this library, not yet freed.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fldm_policy_free(policy: *mut fldm_policy) {
+    // SAFETY: caller contract.
+    guard(|| unsafe { free_box(policy) })
+}
+
+/// The policy's id and the hash of its canonical form, as a JSON object
+/// `{"id": ..., "hash": ..., "source": ...}`.
+///
+/// # Safety
+/// `policy` is a live policy; `out` is valid for a write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fldm_policy_info_json(
+    policy: *const fldm_policy,
+    out: *mut *mut c_char,
+) -> *mut fldm_error {
+    fallible(|| {
+        // SAFETY: caller contract.
+        let (p, out) = unsafe { (handle(policy, "policy")?, Out::new(out, "out")?) };
+        let p = &p.inner;
+        let v = serde_json::json!({"id": p.id(), "hash": p.hash(), "source": p.source_name()});
+        out.write_string(v.to_string());
+        Ok(())
+    })
+}
+
+fn parse_date(date: Option<&str>) -> Result<Datum> {
+    match date {
+        None => Ok(policy::today_utc()?),
+        Some(d) => Datum::parse(d).map_err(|k| {
+            Error::from(fldm_core::Error::Validation(
+                fldm_core::ValidationError::new("date", k),
+            ))
+        }),
+    }
+}
+
+pub(crate) fn decide(
+    policy: &Policy,
+    office: &str,
+    operation: &str,
+    purpose: Option<&str>,
+    case_reference: Option<&str>,
+    date: Option<&str>,
+) -> Result<Permit> {
+    let operation = Operation::parse(operation).ok_or_else(|| {
+        Error::new(
+            FLDM_E_INVALID_ARGUMENT,
+            "operation must be one of read, search, write, changes, statistics, audit",
+        )
+    })?;
+    let request = Request {
+        office,
+        operation,
+        purpose,
+        case_reference,
+        date: parse_date(date)?,
+    };
+    match policy.decide(&request) {
+        Decision::Permit(p) => Ok(p),
+        Decision::Deny(d) => {
+            Err(Error::new(FLDM_E_POLICY_DENIED, d.to_string()).with_reason(d.reason.code()))
+        }
+    }
+}
+
+/// Decide a request locally: may `office` perform `operation` (`read`,
+/// `search`, `write`, `changes`, `statistics`, `audit`) for `purpose`
+/// (Abrufzweck code), with `case_reference` (NULL if none), on `date`
+/// (`YYYY-MM-DD`, NULL = today in UTC)? On a permit `*out` is the permit;
+/// a denial is the error `FLDM_E_POLICY_DENIED` whose reason is the deny
+/// reason code (`no_matching_rule`, `case_reference_required`, ...).
+///
+/// # Safety
+/// `policy` is a live policy; the strings are NUL-terminated or NULL where
+/// allowed; `out` is valid for a write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fldm_policy_decide(
+    policy: *const fldm_policy,
+    office: *const c_char,
+    operation: *const c_char,
+    purpose: *const c_char,
+    case_reference: *const c_char,
+    date: *const c_char,
+    out: *mut *mut fldm_permit,
+) -> *mut fldm_error {
+    fallible(|| {
+        // SAFETY: caller contract.
+        let (p, office, operation, purpose, case, date, out) = unsafe {
+            (
+                handle(policy, "policy")?,
+                str_arg(office, "office")?,
+                str_arg(operation, "operation")?,
+                opt_str_arg(purpose, "purpose")?,
+                opt_str_arg(case_reference, "case_reference")?,
+                opt_str_arg(date, "date")?,
+                Out::new(out, "out")?,
+            )
+        };
+        let permit = decide(&p.inner, office, operation, purpose, case, date)?;
+        out.write_box(fldm_permit { inner: permit });
+        Ok(())
+    })
+}
+
+/// Free a permit. NULL is allowed.
+///
+/// # Safety
+/// `permit` is NULL or a permit from this library, not yet freed.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fldm_permit_free(permit: *mut fldm_permit) {
+    // SAFETY: caller contract.
+    guard(|| unsafe { free_box(permit) })
+}
+
+/// The permit as JSON: rule id, legal basis (law, section, citation),
+/// permitted attributes, transformations, policy hash, case reference
+/// requirement and retention.
+///
+/// # Safety
+/// `permit` is a live permit; `out` is valid for a write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fldm_permit_to_json(
+    permit: *const fldm_permit,
+    out: *mut *mut c_char,
+) -> *mut fldm_error {
+    fallible(|| {
+        // SAFETY: caller contract.
+        let (p, out) = unsafe { (handle(permit, "permit")?, Out::new(out, "out")?) };
+        let p = &p.inner;
+        let lb = p.legal_basis();
+        let v = serde_json::json!({
+            "rule_id": p.rule_id(),
+            "operation": p.operation().as_str(),
+            "legal_basis": {"law": lb.law, "section": lb.section, "citation": lb.citation},
+            "attributes": p.attributes().names(),
+            "transformations": p.transformations().iter().map(|t| t.as_str()).collect::<Vec<_>>(),
+            "case_reference_required": p.case_reference_required(),
+            "retention": p.retention().map(|r| r.iso8601()),
+            "policy_hash": p.policy_hash(),
+        });
+        out.write_string(v.to_string());
+        Ok(())
+    })
+}
+
+/// The id of the deciding rule (owned string).
+///
+/// # Safety
+/// `permit` is a live permit; `out` is valid for a write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fldm_permit_rule_id(
+    permit: *const fldm_permit,
+    out: *mut *mut c_char,
+) -> *mut fldm_error {
+    fallible(|| {
+        // SAFETY: caller contract.
+        let (p, out) = unsafe { (handle(permit, "permit")?, Out::new(out, "out")?) };
+        out.write_string(p.inner.rule_id().to_string());
+        Ok(())
+    })
+}
+
+/// The legal basis in short form, e.g. `§ 14 Abs. 1 AZRG` (owned string).
+///
+/// # Safety
+/// `permit` is a live permit; `out` is valid for a write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fldm_permit_legal_basis(
+    permit: *const fldm_permit,
+    out: *mut *mut c_char,
+) -> *mut fldm_error {
+    fallible(|| {
+        // SAFETY: caller contract.
+        let (p, out) = unsafe { (handle(permit, "permit")?, Out::new(out, "out")?) };
+        out.write_string(p.inner.legal_basis().short());
+        Ok(())
+    })
+}
+
+/// Apply the permit to a person: `*out` is a new person holding exactly the
+/// permitted attributes (plus the FLDM id), transformations applied.
+///
+/// # Safety
+/// `permit` and `person` are live; `out` is valid for a write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fldm_permit_apply(
+    permit: *const fldm_permit,
+    person: *const fldm_person,
+    out: *mut *mut fldm_person,
+) -> *mut fldm_error {
+    fallible(|| {
+        // SAFETY: caller contract.
+        let (permit, person, out) = unsafe {
+            (
+                handle(permit, "permit")?,
+                handle(person, "person")?,
+                Out::new(out, "out")?,
+            )
+        };
+        out.write_box(fldm_person {
+            inner: permit.inner.apply(&person.inner),
+        });
+        Ok(())
+    })
+}
+
+pub(crate) fn apply_json(permit: &Permit, record: &str) -> Result<String> {
+    let p = json::person_from_json(record, json::Strictness::Strict)?;
+    Ok(json::person_to_json(&permit.apply(&p)))
+}
+
+/// Apply the permit to one JSON record (strictly decoded and validated);
+/// `*out` is the disclosure as compact JSON.
+///
+/// # Safety
+/// `permit` is live; `record_json` is NUL-terminated; `out` is valid for a write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fldm_permit_apply_json(
+    permit: *const fldm_permit,
+    record_json: *const c_char,
+    out: *mut *mut c_char,
+) -> *mut fldm_error {
+    fallible(|| {
+        // SAFETY: caller contract.
+        let (permit, record, out) = unsafe {
+            (
+                handle(permit, "permit")?,
+                str_arg(record_json, "record_json")?,
+                Out::new(out, "out")?,
+            )
+        };
+        out.write_string(apply_json(&permit.inner, record)?);
+        Ok(())
+    })
+}
+
+/// Apply the permit to one XML record (`<fldm:person>` document); `*out` is
+/// the disclosure as an XML document.
+///
+/// # Safety
+/// `permit` is live; `record_xml` is NUL-terminated; `out` is valid for a write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fldm_permit_apply_xml(
+    permit: *const fldm_permit,
+    record_xml: *const c_char,
+    out: *mut *mut c_char,
+) -> *mut fldm_error {
+    fallible(|| {
+        // SAFETY: caller contract.
+        let (permit, record, out) = unsafe {
+            (
+                handle(permit, "permit")?,
+                str_arg(record_xml, "record_xml")?,
+                Out::new(out, "out")?,
+            )
+        };
+        let p = xml::person_from_xml(record)?;
+        out.write_string(xml::person_to_xml(&permit.inner.apply(&p)));
+        Ok(())
+    })
+}
+
+/// What `office` (NULL: all) receives for `purpose` (NULL: all), and why.
+/// `format`: `text`, `markdown`, `csv` (the DSGVO Art. 30 matrix) or `json`
+/// (an array of rows).
+///
+/// # Safety
+/// `policy` is live; the strings are NUL-terminated or NULL where allowed;
+/// `out` is valid for a write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fldm_policy_explain(
+    policy: *const fldm_policy,
+    office: *const c_char,
+    purpose: *const c_char,
+    format: *const c_char,
+    out: *mut *mut c_char,
+) -> *mut fldm_error {
+    fallible(|| {
+        // SAFETY: caller contract.
+        let (p, office, purpose, format, out) = unsafe {
+            (
+                handle(policy, "policy")?,
+                opt_str_arg(office, "office")?,
+                opt_str_arg(purpose, "purpose")?,
+                str_arg(format, "format")?,
+                Out::new(out, "out")?,
+            )
+        };
+        let rows = p.inner.explain(office, purpose);
+        let text = match format {
+            "text" => policy::to_text(&rows),
+            "markdown" => policy::to_markdown(&rows),
+            "csv" => policy::to_csv(&rows),
+            "json" => serde_json::Value::Array(
+                rows.iter()
+                    .map(|r| {
+                        serde_json::json!({
+                            "office": r.office,
+                            "office_name": r.office_name,
+                            "purpose": r.purpose,
+                            "purpose_name": r.purpose_name,
+                            "operation": r.operation.as_str(),
+                            "rule_id": r.rule_id,
+                            "attributes": r.attributes,
+                            "transformations": r.transformations.iter().map(|t| t.as_str()).collect::<Vec<_>>(),
+                            "legal_basis": {"law": r.legal_basis.law, "section": r.legal_basis.section, "citation": r.legal_basis.citation},
+                            "case_reference_required": r.case_reference_required,
+                            "retention": r.retention.map(|x| x.iso8601()),
+                            "retention_note": r.retention_note,
+                        })
+                    })
+                    .collect(),
+            )
+            .to_string(),
+            _ => {
+                return Err(Error::new(
+                    FLDM_E_INVALID_ARGUMENT,
+                    "format must be one of text, markdown, csv, json",
+                ));
+            }
+        };
+        out.write_string(text);
+        Ok(())
+    })
+}
+
+/// Benchmark baseline: run `fldm_permit_apply_json`'s work (decode,
+/// validate, apply, encode) `iterations` times in a plain Rust loop and
+/// write the elapsed nanoseconds. A C program times its own loop of
+/// `fldm_permit_apply_json` calls on the same input; the ratio of the two
+/// is the cost of the C boundary.
+///
+/// # Safety
+/// `permit` is live; `record_json` is NUL-terminated; `out_nanos` is valid
+/// for a write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fldm_bench_rust_apply_json(
+    permit: *const fldm_permit,
+    record_json: *const c_char,
+    iterations: u64,
+    out_nanos: *mut u64,
+) -> *mut fldm_error {
+    fallible(|| {
+        // SAFETY: caller contract.
+        let (permit, record, out) = unsafe {
+            (
+                handle(permit, "permit")?,
+                str_arg(record_json, "record_json")?,
+                Out::new(out_nanos, "out_nanos")?,
+            )
+        };
+        let start = std::time::Instant::now();
+        let mut bytes = 0usize;
+        for _ in 0..iterations {
+            let s = apply_json(&permit.inner, std::hint::black_box(record))?;
+            bytes = bytes.wrapping_add(s.len());
+        }
+        std::hint::black_box(bytes);
+        out.write(u64::try_from(start.elapsed().as_nanos()).unwrap_or(u64::MAX));
+        Ok(())
+    })
+}

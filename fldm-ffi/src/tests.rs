@@ -1,0 +1,324 @@
+//! Unit tests of the C ABI, calling the entry points as C would.
+
+use std::ffi::{CStr, CString, c_char};
+use std::ptr;
+
+use super::*;
+
+fn policy_path() -> CString {
+    CString::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../policies/reference.toml"
+    ))
+    .expect("path")
+}
+
+fn c(s: &str) -> CString {
+    CString::new(s).expect("no NUL")
+}
+
+/// Code and message of an error, freeing it.
+fn take(e: *mut fldm_error) -> (i32, String) {
+    assert!(!e.is_null(), "expected an error");
+    // SAFETY: a live error from the library.
+    unsafe {
+        let code = fldm_error_code(e);
+        let msg = CStr::from_ptr(fldm_error_message(e))
+            .to_str()
+            .expect("UTF-8")
+            .to_string();
+        fldm_error_free(e);
+        (code, msg)
+    }
+}
+
+fn ok(e: *mut fldm_error) {
+    if !e.is_null() {
+        let (code, msg) = take(e);
+        panic!("unexpected error {code}: {msg}");
+    }
+}
+
+fn owned(s: *mut c_char) -> String {
+    assert!(!s.is_null());
+    // SAFETY: an owned string from the library.
+    unsafe {
+        let r = CStr::from_ptr(s).to_str().expect("UTF-8").to_string();
+        fldm_string_free(s);
+        r
+    }
+}
+
+fn load_policy() -> *mut fldm_policy {
+    let mut p = ptr::null_mut();
+    // SAFETY: valid arguments.
+    ok(unsafe { fldm_policy_load(policy_path().as_ptr(), &mut p) });
+    p
+}
+
+fn permit(
+    p: *const fldm_policy,
+    office: &str,
+    purpose: &str,
+    case: Option<&str>,
+) -> *mut fldm_error {
+    let mut out = ptr::null_mut();
+    let case = case.map(c);
+    // SAFETY: valid arguments.
+    let e = unsafe {
+        fldm_policy_decide(
+            p,
+            c(office).as_ptr(),
+            c("read").as_ptr(),
+            c(purpose).as_ptr(),
+            case.as_ref().map_or(ptr::null(), |c| c.as_ptr()),
+            c("2026-06-01").as_ptr(),
+            &mut out,
+        )
+    };
+    if e.is_null() {
+        // SAFETY: a live permit.
+        unsafe { fldm_permit_free(out) };
+    }
+    e
+}
+
+fn record() -> String {
+    let p = fldm_core::synth::population(1, 7).remove(0);
+    fldm_core::codec::json::person_to_json(&p)
+}
+
+#[test]
+fn version_constants_match_the_crate_version() {
+    let v = format!("{FLDM_VERSION_MAJOR}.{FLDM_VERSION_MINOR}.{FLDM_VERSION_PATCH}");
+    assert_eq!(v, env!("CARGO_PKG_VERSION"));
+    let header = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/include/fldm.h"))
+        .expect("include/fldm.h");
+    let define = format!(
+        "#define FLDM_VERSION_STRING \"{}\"",
+        env!("CARGO_PKG_VERSION")
+    );
+    assert!(header.contains(&define), "header lacks {define}");
+    // SAFETY: static string.
+    let linked = unsafe { CStr::from_ptr(fldm_version()) };
+    assert_eq!(linked.to_str().expect("UTF-8"), env!("CARGO_PKG_VERSION"));
+}
+
+#[test]
+fn null_pointers_are_errors_and_out_params_stay_untouched() {
+    let mut out: *mut fldm_policy = ptr::dangling_mut::<fldm_policy>();
+    // SAFETY: NULL is what is tested.
+    let (code, msg) = take(unsafe { fldm_policy_load(ptr::null(), &mut out) });
+    assert_eq!(code, FLDM_E_NULL_ARGUMENT);
+    assert!(msg.contains("path"), "{msg}");
+    assert_eq!(
+        out,
+        ptr::dangling_mut::<fldm_policy>(),
+        "out written on failure"
+    );
+    // SAFETY: NULL out pointer is what is tested.
+    let (code, msg) = take(unsafe { fldm_policy_load(policy_path().as_ptr(), ptr::null_mut()) });
+    assert_eq!(code, FLDM_E_NULL_ARGUMENT);
+    assert!(msg.contains("out"), "{msg}");
+    // The NULL-tolerant functions.
+    // SAFETY: NULL is allowed.
+    unsafe {
+        fldm_policy_free(ptr::null_mut());
+        fldm_person_free(ptr::null_mut());
+        fldm_string_free(ptr::null_mut());
+        fldm_error_free(ptr::null_mut());
+        fldm_client_free(ptr::null_mut());
+        assert_eq!(fldm_error_code(ptr::null()), 0);
+        assert!(fldm_error_message(ptr::null()).is_null());
+    }
+}
+
+#[test]
+fn invalid_utf8_is_its_own_error() {
+    let bad = CString::new(vec![b'{', 0xff, 0xfe, b'}']).expect("no NUL");
+    let mut out = ptr::null_mut();
+    // SAFETY: valid pointers, invalid text.
+    let (code, msg) = take(unsafe { fldm_person_from_json(bad.as_ptr(), &mut out) });
+    assert_eq!(code, FLDM_E_INVALID_UTF8);
+    assert!(msg.contains("json") && msg.contains("UTF-8"), "{msg}");
+    assert!(out.is_null());
+}
+
+#[test]
+fn a_panic_becomes_an_error() {
+    let (code, msg) = take(fldm_test_panic());
+    assert_eq!(code, FLDM_E_PANIC);
+    assert!(msg.contains("panic"), "{msg}");
+    // The library keeps working after a caught panic.
+    let p = load_policy();
+    // SAFETY: live policy.
+    unsafe { fldm_policy_free(p) };
+}
+
+#[test]
+fn denials_carry_the_reason_code() {
+    let p = load_policy();
+    ok(permit(p, "wohnungsamt", "W01", Some("WA-1")));
+    let e = permit(p, "wohnungsamt", "W01", None);
+    // SAFETY: live error.
+    let reason = unsafe { CStr::from_ptr(fldm_error_reason(e)) }
+        .to_str()
+        .expect("UTF-8")
+        .to_string();
+    assert_eq!(reason, "case_reference_required");
+    let (code, msg) = take(e);
+    assert_eq!(code, FLDM_E_POLICY_DENIED);
+    assert!(msg.contains("case reference"), "{msg}");
+    let (code, _) = take(permit(p, "wohnungsamt", "27", Some("X")));
+    assert_eq!(code, FLDM_E_POLICY_DENIED);
+    // SAFETY: live policy.
+    unsafe { fldm_policy_free(p) };
+}
+
+#[test]
+fn apply_json_discloses_only_the_permitted_attributes() {
+    let p = load_policy();
+    let mut permit = ptr::null_mut();
+    let rec = c(&record());
+    let mut out = ptr::null_mut();
+    let mut nanos = 0u64;
+    // SAFETY: valid arguments throughout.
+    unsafe {
+        ok(fldm_policy_decide(
+            p,
+            c("wohnungsamt").as_ptr(),
+            c("read").as_ptr(),
+            c("W01").as_ptr(),
+            c("WA-1").as_ptr(),
+            ptr::null(),
+            &mut permit,
+        ));
+        ok(fldm_permit_apply_json(permit, rec.as_ptr(), &mut out));
+        ok(fldm_bench_rust_apply_json(
+            permit,
+            rec.as_ptr(),
+            3,
+            &mut nanos,
+        ));
+    }
+    let disclosed: serde_json::Value = serde_json::from_str(&owned(out)).expect("JSON");
+    let keys: Vec<&String> = disclosed.as_object().expect("object").keys().collect();
+    for k in &keys {
+        assert!(
+            ["fldm_id", "grundpersonalien", "anschrift"].contains(&k.as_str()),
+            "disclosed {k}"
+        );
+    }
+    let gp = disclosed["grundpersonalien"].as_object().expect("gp");
+    assert!(!gp.contains_key("geburtsort"));
+    assert!(!gp.contains_key("doktorgrad"));
+    assert!(nanos > 0);
+    // SAFETY: live handles.
+    unsafe {
+        fldm_permit_free(permit);
+        fldm_policy_free(p);
+    }
+}
+
+#[test]
+fn person_accessors_return_owned_text_or_null() {
+    let rec = c(&record());
+    let mut p = ptr::null_mut();
+    let mut s = ptr::null_mut();
+    let mut n = 0usize;
+    // SAFETY: valid arguments throughout.
+    unsafe {
+        ok(fldm_person_from_json(rec.as_ptr(), &mut p));
+        ok(fldm_person_fldm_id(p, &mut s));
+        assert!(owned(s).starts_with('P'));
+        ok(fldm_person_geschlecht(p, &mut s));
+        let g = owned(s);
+        assert!(["m", "w", "x", "d"].contains(&g.as_str()), "{g}");
+        ok(fldm_person_nationality_count(p, &mut n));
+        assert!(n >= 1);
+        ok(fldm_person_nationality_at(p, 0, &mut s));
+        assert_eq!(owned(s).len(), 3);
+        let (code, _) = take(fldm_person_nationality_at(p, n, &mut s));
+        assert_eq!(code, FLDM_E_INVALID_ARGUMENT);
+        fldm_person_free(p);
+    }
+}
+
+#[test]
+fn a_missing_certificate_file_is_a_configuration_error() {
+    let mut cfg = ptr::null_mut();
+    let mut client = ptr::null_mut();
+    // SAFETY: valid arguments throughout.
+    unsafe {
+        ok(fldm_client_config_new(
+            c("https://127.0.0.1:9").as_ptr(),
+            &mut cfg,
+        ));
+        ok(fldm_client_config_set_ca_file(
+            cfg,
+            c("/nonexistent/ca.pem").as_ptr(),
+        ));
+        ok(fldm_client_config_set_identity_files(
+            cfg,
+            c("/nonexistent/c.pem").as_ptr(),
+            c("/nonexistent/k.pem").as_ptr(),
+        ));
+        ok(fldm_client_config_set_user(cfg, c("u").as_ptr()));
+        ok(fldm_client_config_set_no_journal(cfg));
+        let (code, msg) = take(fldm_client_new(cfg, &mut client));
+        assert_eq!(code, FLDM_E_CONFIG);
+        assert!(msg.contains("/nonexistent/ca.pem"), "{msg}");
+        assert!(client.is_null());
+        fldm_client_config_free(cfg);
+    }
+}
+
+#[test]
+fn audit_and_explain_errors_have_their_codes() {
+    let mut s = ptr::null_mut();
+    let mut index = 0u64;
+    let key = c(concat!(env!("CARGO_MANIFEST_DIR"), "/nonexistent.pub"));
+    // SAFETY: valid arguments throughout.
+    unsafe {
+        let (code, msg) = take(fldm_audit_verify_dir(
+            c("/nonexistent-journal").as_ptr(),
+            key.as_ptr(),
+            &mut s,
+        ));
+        assert_eq!(code, FLDM_E_IO, "{msg}");
+        assert!(s.is_null());
+        let p = load_policy();
+        ok(fldm_policy_explain(
+            p,
+            c("wohnungsamt").as_ptr(),
+            ptr::null(),
+            c("json").as_ptr(),
+            &mut s,
+        ));
+        let rows: serde_json::Value = serde_json::from_str(&owned(s)).expect("JSON");
+        assert!(
+            rows.as_array()
+                .expect("array")
+                .iter()
+                .any(|r| r["rule_id"] == "wohnungsamt-identifikation")
+        );
+        let mut s2 = ptr::null_mut();
+        let (code, _) = take(fldm_policy_explain(
+            p,
+            ptr::null(),
+            ptr::null(),
+            c("pdf").as_ptr(),
+            &mut s2,
+        ));
+        assert_eq!(code, FLDM_E_INVALID_ARGUMENT);
+        assert!(s2.is_null());
+        fldm_policy_free(p);
+        let (code, msg) = take(fldm_audit_verify_bundle(
+            c("{}").as_ptr(),
+            key.as_ptr(),
+            &mut index,
+        ));
+        assert_eq!(code, FLDM_E_IO, "{msg}");
+        assert_eq!(index, 0);
+    }
+}
