@@ -78,6 +78,9 @@ cmp "$WORK/pop.jsonl" "$WORK/back.jsonl"
 "$FLDM" validate --format json "$WORK/back.jsonl"
 echo "100000 records: schema-valid, JSON -> XML -> JSON identical"
 
+step "schemathesis against a live hub: OpenAPI conformance, no 5xx"
+VENV="$VENV" FLDM_BIN="$FLDM" bash scripts/schemathesis.sh
+
 step "C ABI: fresh header, examples static and dynamic under valgrind and ASan"
 FLDM_BIN="$FLDM" bash scripts/c-tests.sh
 

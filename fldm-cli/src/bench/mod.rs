@@ -9,6 +9,7 @@ use crate::CmdResult;
 mod audit;
 mod codec;
 mod filter;
+mod hub;
 
 #[derive(Debug, Subcommand)]
 pub enum BenchCommand {
@@ -18,6 +19,8 @@ pub enum BenchCommand {
     Filter(filter::Args),
     /// Audit journal append and verify throughput vs raw SHA-256.
     Audit(audit::Args),
+    /// Hub GET latency/throughput and change-feed sync vs raw transfer.
+    Hub(hub::Args),
 }
 
 pub fn run(cmd: BenchCommand) -> CmdResult {
@@ -25,5 +28,6 @@ pub fn run(cmd: BenchCommand) -> CmdResult {
         BenchCommand::Codec(a) => codec::run(a),
         BenchCommand::Filter(a) => filter::run(a),
         BenchCommand::Audit(a) => audit::run(a),
+        BenchCommand::Hub(a) => hub::run(a),
     }
 }
