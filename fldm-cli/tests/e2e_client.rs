@@ -190,6 +190,15 @@ fn client_gets_typed_errors_and_keeps_a_linked_journal() {
         w.get_person("P999999999", &ctx_w()),
         Err(Error::NotFound { .. })
     ));
+    // No request without a purpose (AZRG § 10 Abs. 1): refused before sending.
+    for purpose in ["", "  "] {
+        match w.get_person("P000000001", &Context::new(purpose).case("X-1")) {
+            Err(Error::MissingContext { code, .. }) => {
+                assert_eq!(code, fldm_core::wire::ProblemCode::MissingPurpose)
+            }
+            other => panic!("expected a missing purpose, got {other:?}"),
+        }
+    }
     assert!(matches!(
         w.get_person("not an id", &ctx_w()),
         Err(Error::Local(_))
@@ -289,6 +298,22 @@ fn client_gets_typed_errors_and_keeps_a_linked_journal() {
     assert!(
         matches!(no_journal_choice, Err(Error::Config { .. })),
         "the journal cannot be forgotten"
+    );
+    // Journal records name the requesting office: without one the client
+    // is refused when built, not at its first call.
+    let journal_without_office = HubClientBuilder::new(hub.url())
+        .ca_pem_file(hub.dir.join("ca.pem"))
+        .identity_pem_files(
+            hub.dir.join("wohnungsamt.pem"),
+            hub.dir.join("wohnungsamt-key.pem"),
+        )
+        .user("x")
+        .journal_dir(hub.dir.join("journal-without-office"))
+        .build_blocking();
+    assert!(
+        matches!(&journal_without_office, Err(Error::Config { what, .. }) if what == "office"),
+        "{:?}",
+        journal_without_office.err()
     );
     let unreachable = HubClientBuilder::new(format!("https://127.0.0.1:{}", free_port()))
         .ca_pem_file(hub.dir.join("ca.pem"))

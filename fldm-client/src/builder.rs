@@ -294,6 +294,14 @@ impl HubClientBuilder {
                 signing_key,
                 pseudonym_key,
             } => {
+                // Every journal record names the requesting office (AZRG
+                // § 13 Abs. 1); refuse now rather than at the first call.
+                if self.office.as_deref().is_none_or(|o| o.trim().is_empty()) {
+                    return Err(cfg_err(
+                        "office",
+                        "the client journal records the requesting office: set office(...)".into(),
+                    ));
+                }
                 let signing_key = match signing_key {
                     Some(p) => Some(SigningKey::load(&p).map_err(Error::Audit)?),
                     None => None,

@@ -9,8 +9,8 @@ use fldm_core::ids::FldmId;
 use fldm_core::record::Anschrift;
 use fldm_core::wire::{
     self, AddressUpdate, ChangeEntry, ChangesPage, Correction, CorrectionList, CorrectionReport,
-    CorrectionStatus, Disclosure, Health, Problem, SearchRequest, SearchResponse, WriteResult,
-    headers,
+    CorrectionStatus, Disclosure, Health, Problem, ProblemCode, SearchRequest, SearchResponse,
+    WriteResult, headers,
 };
 use reqwest::Method;
 use serde::de::DeserializeOwned;
@@ -346,6 +346,16 @@ impl HubClient {
             .and_then(|c| c.request_id.clone())
             .unwrap_or_else(new_request_id);
         if let Some(c) = ctx {
+            if c.purpose.trim().is_empty() {
+                // AZRG § 10 Abs. 1: no request without a purpose. Refused
+                // here, before anything leaves the process, with the same
+                // error the hub would answer.
+                return Err(Error::MissingContext {
+                    code: ProblemCode::MissingPurpose,
+                    message: "every request must state its purpose (Abrufzweck)".into(),
+                    request_id,
+                });
+            }
             check_header_value("purpose", &c.purpose)?;
             if let Some(case) = &c.case_reference {
                 check_header_value("case_reference", case)?;
