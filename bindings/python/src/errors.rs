@@ -26,6 +26,7 @@
 //! `record_index`, `line`, `column`, `reason`, `request_id`, `status`,
 //! `problems`, `file`, `rule`, where they apply (`None` otherwise).
 
+use fldm_client::wire::ProblemCode;
 use pyo3::create_exception;
 use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
@@ -208,6 +209,7 @@ fn core_error_py(py: Python<'_>, e: &fldm_core::Error) -> PyErr {
                 attrs.push(("rule", s(py, r)));
             }
         }
+        E::CodeList { source_name, .. } => attrs.push(("file", s(py, source_name))),
         _ => {}
     }
     macro_rules! raise {
@@ -250,6 +252,15 @@ pub(crate) fn client_error(e: fldm_client::Error) -> PyErr {
             } => {
                 attrs.push(("reason", s(py, code.as_str())));
                 attrs.push(("request_id", s(py, request_id)));
+                let field = match code {
+                    ProblemCode::MissingPurpose => Some("purpose"),
+                    ProblemCode::MissingUser => Some("user"),
+                    ProblemCode::IdempotencyKeyRequired => Some("idempotency_key"),
+                    _ => None,
+                };
+                if let Some(f) = field {
+                    attrs.push(("field", s(py, f)));
+                }
             }
             E::NotFound { request_id } => attrs.push(("request_id", s(py, request_id))),
             E::InvalidInput {

@@ -22,11 +22,12 @@ use fldm_core::record::Anschrift;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 
-mod convert;
+mod codes;
 mod errors;
+mod pyser;
 
-use convert::to_py;
 use errors::{client_error, core_error, denied_error, tampered_error};
+use pyser::to_py;
 
 /// One person's record (Kerndatensatz), held as a Rust value.
 #[pyclass(module = "fldm._native", frozen, name = "Person")]
@@ -57,9 +58,7 @@ impl Person {
 
     /// The record as nested dicts and lists (the JSON shape).
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let v = serde_json::to_value(&self.inner)
-            .map_err(|e| errors::FldmError::new_err(format!("cannot convert the record: {e}")))?;
-        to_py(py, &v)
+        to_py(py, &self.inner)
     }
 
     /// The FLDM id.
@@ -248,16 +247,13 @@ impl Policy {
             Decision::Permit(p) => p,
             Decision::Deny(den) => return Err(denied_error(py, den.reason.code(), &den.message)),
         };
+        let keys = pyser::Keys::new(py);
         let out = PyList::empty(py);
         for item in persons.iter() {
             let p = item.cast::<Person>().map_err(|_| {
                 errors::validation("persons", "persons: expected fldm Person objects")
             })?;
-            let projected = permit.apply(&p.get().inner);
-            let v = serde_json::to_value(&projected).map_err(|e| {
-                errors::FldmError::new_err(format!("cannot convert the record: {e}"))
-            })?;
-            out.append(to_py(py, &v)?)?;
+            out.append(keys.to_py(&permit.apply(&p.get().inner))?)?;
         }
         Ok(out)
     }
@@ -328,12 +324,6 @@ fn json_arg<T: serde::de::DeserializeOwned>(what: &str, text: &str) -> PyResult<
     serde_json::from_str(text).map_err(|e| errors::validation(what, &format!("{what}: {e}")))
 }
 
-fn value_out<'py, T: serde::Serialize>(py: Python<'py>, v: &T) -> PyResult<Bound<'py, PyAny>> {
-    let v = serde_json::to_value(v)
-        .map_err(|e| errors::FldmError::new_err(format!("cannot convert: {e}")))?;
-    to_py(py, &v)
-}
-
 #[pymethods]
 impl HubClient {
     #[new]
@@ -388,7 +378,7 @@ impl HubClient {
         let r = py
             .detach(|| self.inner.get_person(fldm_id, &c))
             .map_err(client_error)?;
-        value_out(py, &r)
+        to_py(py, &r)
     }
 
     fn get_person_by_azr<'py>(
@@ -402,7 +392,7 @@ impl HubClient {
         let r = py
             .detach(|| self.inner.get_person_by_azr(azr_nummer, &c))
             .map_err(client_error)?;
-        value_out(py, &r)
+        to_py(py, &r)
     }
 
     fn search<'py>(
@@ -417,7 +407,7 @@ impl HubClient {
         let r = py
             .detach(|| self.inner.search(&q, &c))
             .map_err(client_error)?;
-        value_out(py, &r)
+        to_py(py, &r)
     }
 
     #[pyo3(signature = (fldm_id, anschrift_json, purpose, case, idempotency_key))]
@@ -437,7 +427,7 @@ impl HubClient {
         let r = py
             .detach(|| self.inner.update_address(fldm_id, &a, &c, idempotency_key))
             .map_err(client_error)?;
-        value_out(py, &r)
+        to_py(py, &r)
     }
 
     #[pyo3(signature = (fldm_id, attributes, note, purpose, case, idempotency_key))]
@@ -463,7 +453,7 @@ impl HubClient {
                     .report_correction(fldm_id, &report, &c, idempotency_key)
             })
             .map_err(client_error)?;
-        value_out(py, &r)
+        to_py(py, &r)
     }
 
     fn changes_page<'py>(
@@ -478,12 +468,12 @@ impl HubClient {
         let r = py
             .detach(|| self.inner.changes_page(cursor, limit, &c))
             .map_err(client_error)?;
-        value_out(py, &r)
+        to_py(py, &r)
     }
 
     fn health<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let r = py.detach(|| self.inner.health()).map_err(client_error)?;
-        value_out(py, &r)
+        to_py(py, &r)
     }
 
     fn journal_len(&self) -> u64 {
@@ -559,6 +549,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(write_xml, m)?)?;
     m.add_function(wrap_pyfunction!(audit_verify, m)?)?;
     m.add_function(wrap_pyfunction!(audit_check_bundle, m)?)?;
+    codes::register(m)?;
     errors::register(m)?;
     Ok(())
 }

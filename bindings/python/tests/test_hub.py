@@ -115,11 +115,24 @@ def test_invalid_address_is_rejected_before_sending(fldm_hub: FldmHub):
     assert ei.value.field and "postleitzahl" in ei.value.field
 
 
-def test_missing_purpose_is_rejected_before_sending(fldm_hub: FldmHub):
-    w = fldm_hub.client("wohnungsamt")
-    with pytest.raises(fldm.ValidationError) as ei:
-        w.get_person(fldm_hub.fldm_ids[0], purpose="", case=CASE_W)
-    assert ei.value.field == "purpose"
+def test_missing_purpose_is_refused_before_sending(fldm_hub: FldmHub, tmp_path: Path):
+    """AZRG § 10 Abs. 1: no request without a purpose. The client refuses
+    an empty purpose itself, with the error the hub would give, and nothing
+    is sent (the client journal stays empty)."""
+    w = fldm_hub.client("wohnungsamt", journal=True)
+    before = w.journal_len()
+    for purpose in ("", "   "):
+        with pytest.raises(fldm.MissingContext) as ei:
+            w.get_person(fldm_hub.fldm_ids[0], purpose=purpose, case=CASE_W)
+        assert ei.value.field == "purpose" and ei.value.reason == "missing_purpose"
+        assert ei.value.code == "missing_context" and ei.value.request_id
+    with pytest.raises(fldm.MissingContext):
+        list(w.changes(purpose="", case=CASE_W))
+    assert w.journal_len() == before
+    # A purpose that is there but malformed is a validation error naming it.
+    with pytest.raises(fldm.ValidationError) as vi:
+        w.get_person(fldm_hub.fldm_ids[0], purpose="W\n01", case=CASE_W)
+    assert vi.value.field == "purpose"
 
 
 def test_config_error_for_a_missing_certificate(fldm_hub: FldmHub, tmp_path: Path):
@@ -127,6 +140,10 @@ def test_config_error_for_a_missing_certificate(fldm_hub: FldmHub, tmp_path: Pat
         fldm.HubClient(fldm_hub.url, ca=tmp_path / "none.pem", cert=tmp_path / "c.pem",
                        key=tmp_path / "k.pem", user="u")
     assert ei.value.field == "ca"
+    with pytest.raises(fldm.ConfigError) as ei:
+        fldm.HubClient(fldm_hub.url, ca=fldm_hub.dir / "ca.pem", cert=fldm_hub.dir / "wohnungsamt.pem",
+                       key=fldm_hub.dir / "wohnungsamt-key.pem", user="u", journal_dir=tmp_path / "j")
+    assert ei.value.field == "office"
     with pytest.raises(fldm.ConfigError):
         fldm.HubClient("http://127.0.0.1:1", ca=fldm_hub.dir / "ca.pem",
                        cert=fldm_hub.dir / "wohnungsamt.pem", key=fldm_hub.dir / "wohnungsamt-key.pem", user="u")

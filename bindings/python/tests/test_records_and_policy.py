@@ -45,6 +45,13 @@ def test_dict_json_xml_round_trips():
     assert fldm.read_jsonl(jsonl) == people
 
 
+def test_dicts_have_the_json_shape():
+    """Dicts are built from the Rust values directly; they equal what the
+    JSON text decodes to, for every kind of record the generator makes."""
+    for p in fldm.synth(2000, seed=12):
+        assert p.to_dict() == json.loads(p.to_json())
+
+
 def test_validation_error_names_the_field():
     d = fldm.synth(1, seed=1)[0].to_dict()
     d["grundpersonalien"]["staatsangehoerigkeiten"] = ["166", "12345"]
@@ -146,3 +153,14 @@ def test_public_api_is_typed():
     root = Path(fldm.__file__).parent
     assert (root / "py.typed").exists() and (root / "_native.pyi").exists()
     assert json.loads(json.dumps(fldm.synth(1)[0].to_dict()))
+
+
+def test_every_exception_is_an_fldm_error():
+    classes = [getattr(fldm, n) for n in fldm.__all__ if isinstance(getattr(fldm, n), type)
+               and issubclass(getattr(fldm, n), BaseException)]
+    assert len(classes) == 17
+    for c in classes:
+        assert issubclass(c, fldm.FldmError), c
+    assert issubclass(fldm.HubTimeout, fldm.HubUnavailable)
+    assert issubclass(fldm.AuditTampered, fldm.AuditError)
+    assert fldm.codes.CodeListError is fldm.CodeListError

@@ -60,6 +60,7 @@ __all__ = [
     "TlsError",
     "ValidationError",
     "audit",
+    "codes",
     "local_case_variant",
     "read_jsonl",
     "read_xml",
@@ -276,9 +277,10 @@ class Policy:
 class HubClient:
     """Blocking client of an FLDM hub (HTTPS with a client certificate).
 
-    ``office`` only labels the client journal; the hub takes the office
-    from the certificate. ``journal_dir``: where the client-stage audit
-    journal is written; ``None`` (the default) means no client journal.
+    ``journal_dir``: where the client-stage audit journal is written;
+    ``None`` (the default) means no client journal. ``office`` is the
+    requesting office recorded in that journal (required with
+    ``journal_dir``); the hub takes the office from the certificate.
     Departments that must keep their own access log (AZRG § 13, BDSG § 76)
     pass a directory. Every call releases the GIL while it waits.
     """
@@ -399,4 +401,4 @@ class HubClient:
         return f"HubClient(office={self.office!r})"
 
 
-from . import audit  # noqa: E402
+from . import audit, codes  # noqa: E402
