@@ -81,9 +81,21 @@ impl Datum {
         {
             return Err(ValidationKind::ImpossibleDate);
         }
-        let mut text = [0u8; 10];
-        let s = format!("{year:04}-{month:02}-{day:02}");
-        text.copy_from_slice(s.as_bytes());
+        // Checked above: a four-digit year, two-digit month and day.
+        let d = |v: u16, div: u16| b'0' + (v / div % 10) as u8;
+        let (m, t) = (u16::from(month), u16::from(day));
+        let text = [
+            d(year, 1000),
+            d(year, 100),
+            d(year, 10),
+            d(year, 1),
+            b'-',
+            d(m, 10),
+            d(m, 1),
+            b'-',
+            d(t, 10),
+            d(t, 1),
+        ];
         Ok(Datum {
             year,
             month,

@@ -20,8 +20,8 @@
 //! which DIN 91379 permits only in its non-normative extended sets, are
 //! rejected, as are all control characters.
 
-use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
+use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
 
 use crate::error::{ValidationError, ValidationKind};
 
@@ -122,9 +122,18 @@ pub fn clean_kind(input: &str, kind: TextKind, max_chars: usize) -> Result<Strin
     if let Some(position) = input.chars().position(char::is_control) {
         return Err(ValidationKind::ControlCharacter { position });
     }
-    let s: String = input.trim().nfc().collect();
+    let trimmed = input.trim();
+    // Almost all input is already NFC (and most of it ASCII): the quick
+    // check answers that without decomposing and recomposing every value.
+    let s: String = match is_nfc_quick(trimmed.chars()) {
+        IsNormalized::Yes => trimmed.to_owned(),
+        IsNormalized::No | IsNormalized::Maybe => trimmed.nfc().collect(),
+    };
     if s.is_empty() {
         return Err(ValidationKind::Empty);
+    }
+    if s.is_ascii() {
+        return check_ascii(s, kind, max_chars);
     }
     let mut count = 0usize;
     let mut prev_base = false;
@@ -146,6 +155,26 @@ pub fn clean_kind(input: &str, kind: TextKind, max_chars: usize) -> Result<Strin
         prev_base = is_latin_letter(c) || (is_combining_mark(c) && prev_base);
     }
     if count > max_chars {
+        return Err(ValidationKind::TooLong { max: max_chars });
+    }
+    Ok(s)
+}
+
+/// [`clean_kind`]'s character check for ASCII text: one byte per
+/// character, no combining marks; the same rules as the general loop.
+fn check_ascii(s: String, kind: TextKind, max_chars: usize) -> Result<String, ValidationKind> {
+    if let Some((position, b)) = s.bytes().enumerate().find(|&(_, b)| {
+        let c = char::from(b);
+        !(c.is_ascii_alphabetic()
+            || is_name_separator(c)
+            || (kind == TextKind::General && is_general_extra(c)))
+    }) {
+        return Err(ValidationKind::CharacterNotPermitted {
+            position,
+            codepoint: u32::from(b),
+        });
+    }
+    if s.len() > max_chars {
         return Err(ValidationKind::TooLong { max: max_chars });
     }
     Ok(s)
@@ -218,6 +247,60 @@ pub fn search_form(input: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// `clean_kind` as it is specified: normalise everything, then check
+    /// every character. The fast paths must give the same answers.
+    fn reference(input: &str, kind: TextKind, max_chars: usize) -> Result<String, ValidationKind> {
+        if let Some(position) = input.chars().position(char::is_control) {
+            return Err(ValidationKind::ControlCharacter { position });
+        }
+        let s: String = input.trim().nfc().collect();
+        if s.is_empty() {
+            return Err(ValidationKind::Empty);
+        }
+        let mut prev_base = false;
+        for (position, c) in s.chars().enumerate() {
+            let ok = if is_combining_mark(c) {
+                (0x0300..=0x036F).contains(&(c as u32)) && prev_base
+            } else {
+                is_latin_letter(c)
+                    || is_name_separator(c)
+                    || (kind == TextKind::General && is_general_extra(c))
+            };
+            if !ok {
+                return Err(ValidationKind::CharacterNotPermitted {
+                    position,
+                    codepoint: c as u32,
+                });
+            }
+            prev_base = is_latin_letter(c) || (is_combining_mark(c) && prev_base);
+        }
+        if s.chars().count() > max_chars {
+            return Err(ValidationKind::TooLong { max: max_chars });
+        }
+        Ok(s)
+    }
+
+    fn text() -> impl Strategy<Value = String> {
+        // ASCII, precomposed and decomposed Latin, combining marks, a few
+        // characters outside DIN 91379, white space and a control character.
+        let chars = prop::sample::select(vec![
+            'a', 'Z', ' ', '-', '\'', '.', '1', '/', '@', '~', '^', 'ä', 'ß', 'Ł', 'ə', 'ǅ', 'Ḑ',
+            '\u{0308}', '\u{0301}', '\u{0327}', '\u{0345}', '\u{20DD}', 'И', '€', '\u{00A0}', '\t',
+            '\u{2019}', 'Å', '\u{212B}',
+        ]);
+        prop::collection::vec(chars, 0..24).prop_map(|v| v.into_iter().collect())
+    }
+
+    proptest! {
+        #[test]
+        fn fast_paths_agree_with_the_reference(s in text(), max in 1usize..20) {
+            for kind in [TextKind::Name, TextKind::General] {
+                prop_assert_eq!(clean_kind(&s, kind, max), reference(&s, kind, max));
+            }
+        }
+    }
 
     #[test]
     fn nfc_on_input() {
