@@ -46,7 +46,8 @@ pub enum AuditCommand {
         /// Only entries of this requesting office.
         #[arg(long)]
         office: Option<String>,
-        /// Only entries about this subject: a subject reference (64 hex), or an
+        /// Only entries about this subject (alone, or among the persons of a
+        /// search or change-feed page): a subject reference (64 hex), or an
         /// FLDM id together with --pseudonym-key.
         #[arg(long)]
         subject: Option<String>,
@@ -406,9 +407,7 @@ fn show(
         if from.is_some_and(|f| r.time_ms < f)
             || to.is_some_and(|t| r.time_ms > t)
             || office.as_ref().is_some_and(|o| *o != r.requesting_office)
-            || subject
-                .as_ref()
-                .is_some_and(|s| r.subject_ref.as_ref() != Some(s))
+            || subject.as_ref().is_some_and(|s| !r.concerns(s))
         {
             continue;
         }
@@ -416,10 +415,11 @@ fn show(
             Some(reason) => format!("{} ({reason})", r.outcome.kind.as_str()),
             None => r.outcome.kind.as_str().to_string(),
         };
-        let subject = r
-            .subject_ref
-            .as_deref()
-            .map_or("-".to_string(), |s| format!("{}…", &s[..s.len().min(10)]));
+        let subject = match (r.subject_ref.as_deref(), r.subject_refs.len()) {
+            (Some(s), _) => format!("{}…", &s[..s.len().min(10)]),
+            (None, 0) => "-".to_string(),
+            (None, n) => format!("{n} persons"),
+        };
         writeln!(
             out,
             "{:>6}  {:<24}  {:<6}  {:<8}  {:<22}  {:<12}  {:<7}  {:<18}  {:<24}  {:<12}  {}",
@@ -528,6 +528,7 @@ fn synthetic_record(n: u64) -> AuditRecord {
         disclosed_attributes: vec!["grundpersonalien.familienname".into()],
         payload_digest: Some(audit::payload_digest(&n.to_le_bytes())),
         subject_ref: None,
+        subject_refs: Vec::new(),
         outcome: Outcome {
             kind: OutcomeKind::Permitted,
             reason: None,

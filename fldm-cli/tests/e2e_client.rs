@@ -336,6 +336,23 @@ fn client_gets_typed_errors_and_keeps_a_linked_journal() {
     ));
     let _ = std::fs::remove_dir_all(&other);
 
+    // A change-feed page discloses several persons: the client's record and
+    // the hub's record of the same request both name every one of them.
+    let abh = hub
+        .client("auslaenderbehoerde")
+        .build_blocking()
+        .expect("client");
+    let page = abh
+        .changes_page(0, 20, &Context::new("70").case("ABH-1"))
+        .expect("page");
+    let persons: HashSet<&str> = page
+        .changes
+        .iter()
+        .map(|c| c.record.fldm_id.as_str())
+        .collect();
+    assert!(persons.len() > 1);
+    drop(abh);
+
     // The client journal: one record per call, linked to the hub's records
     // by request id, both journals verify.
     w.journal_checkpoint().expect("checkpoint");
@@ -361,6 +378,22 @@ fn client_gets_typed_errors_and_keeps_a_linked_journal() {
             _ => None,
         })
         .collect();
+    let feed_record = |dir: &str| {
+        read_entries(hub.dir.join(dir))
+            .expect("journal")
+            .into_iter()
+            .filter_map(|e| match e {
+                fldm_core::audit::ReadEntry::Entry(e) => Some(e.record),
+                _ => None,
+            })
+            .find(|r| r.request_id == page.request_id)
+            .expect("record of the feed page")
+    };
+    for dir in ["journal-auslaenderbehoerde", "hub-audit"] {
+        let r = feed_record(dir);
+        assert_eq!(r.subject_ref, None, "{dir}");
+        assert_eq!(r.subject_refs.len(), persons.len(), "{dir}");
+    }
     // Every client record has its hub counterpart with the same request id.
     assert_eq!(client_ids.len(), 5);
     for id in &client_ids {

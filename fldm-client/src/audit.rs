@@ -42,6 +42,8 @@ pub(crate) struct CallRecord<'a> {
     pub criteria: Vec<(&'static str, String)>,
     /// FLDM id of the person concerned, if one.
     pub subject: Option<&'a str>,
+    /// FLDM ids of the persons whose records arrived (search, change feed).
+    pub subjects: Vec<String>,
     /// Attribute names that arrived.
     pub received: Vec<String>,
     /// Response body, for the digest.
@@ -58,6 +60,7 @@ impl ClientJournal {
         let now_ms = now_ms();
         let retention_until = retention::bdsg_76(now_ms)
             .ok_or_else(|| Error::Audit(fldm_core::Error::Audit("clock out of range".into())))?;
+        let (subject_ref, subject_refs) = self.subjects(c.subject, &c.subjects);
         let record = AuditRecord {
             event_id: uuid::Uuid::new_v4().to_string(),
             request_id: c.request_id.to_string(),
@@ -80,7 +83,8 @@ impl ClientJournal {
                 .collect(),
             disclosed_attributes: c.received,
             payload_digest: c.payload.map(payload_digest),
-            subject_ref: c.subject.map(|s| self.pseudonym.subject_ref(s)),
+            subject_ref,
+            subject_refs,
             outcome: Outcome {
                 kind: c.outcome,
                 reason: c.reason,
@@ -91,6 +95,27 @@ impl ClientJournal {
             .append(&record)
             .map(|_| ())
             .map_err(Error::Audit)
+    }
+}
+
+impl ClientJournal {
+    /// `subject_ref` for a call about one person, `subject_refs` (sorted,
+    /// distinct) for a response with several persons' records.
+    fn subjects(&self, subject: Option<&str>, arrived: &[String]) -> (Option<String>, Vec<String>) {
+        if let Some(s) = subject {
+            return (Some(self.pseudonym.subject_ref(s)), Vec::new());
+        }
+        let mut refs: Vec<String> = arrived
+            .iter()
+            .map(|id| self.pseudonym.subject_ref(id))
+            .collect();
+        refs.sort_unstable();
+        refs.dedup();
+        if refs.len() == 1 {
+            (refs.pop(), Vec::new())
+        } else {
+            (None, refs)
+        }
     }
 }
 

@@ -128,6 +128,8 @@ struct Answer {
 #[derive(Default)]
 struct Received {
     attributes: Vec<String>,
+    /// FLDM ids of the persons whose records arrived (search, change feed).
+    subjects: Vec<String>,
     rule_id: Option<String>,
     legal_basis: Option<String>,
     policy_hash: Option<String>,
@@ -137,6 +139,7 @@ impl Received {
     fn from_decision(d: &wire::DecisionInfo, attributes: Vec<String>) -> Self {
         Received {
             attributes,
+            subjects: Vec::new(),
             rule_id: Some(d.rule_id.clone()),
             legal_basis: Some(format!("{} {}", d.legal_basis.section, d.legal_basis.law)),
             policy_hash: Some(d.policy_hash.clone()),
@@ -401,6 +404,7 @@ impl HubClient {
                 case_reference: c.case_reference.as_deref(),
                 criteria: call.criteria.clone(),
                 subject: call.subject.as_deref(),
+                subjects: received.map(|r| r.subjects.clone()).unwrap_or_default(),
                 received: received.map(|r| r.attributes.clone()).unwrap_or_default(),
                 payload: payload.as_deref(),
                 rule_id: received.and_then(|r| r.rule_id.clone()),
@@ -486,7 +490,12 @@ impl HubClient {
                 set = set.union(attribute::present(&c.record));
             }
             let names = set.names().into_iter().map(String::from).collect();
-            let r = Received::from_decision(&s.decision, names);
+            let mut r = Received::from_decision(&s.decision, names);
+            r.subjects = s
+                .candidates
+                .iter()
+                .map(|c| c.record.fldm_id.to_string())
+                .collect();
             Ok((s, r))
         })
         .await
@@ -596,7 +605,12 @@ impl HubClient {
                 set = set.union(attribute::present(&c.record));
             }
             let names = set.names().into_iter().map(String::from).collect();
-            let r = Received::from_decision(&p.decision, names);
+            let mut r = Received::from_decision(&p.decision, names);
+            r.subjects = p
+                .changes
+                .iter()
+                .map(|c| c.record.fldm_id.to_string())
+                .collect();
             Ok((p, r))
         })
         .await

@@ -46,6 +46,9 @@ pub struct AuditFacts {
     pub disclosed: Vec<String>,
     /// FLDM id of the single person concerned, if exactly one.
     pub subject: Option<String>,
+    /// FLDM ids of all persons a multi-person response concerns (change
+    /// feed page, search candidates); recorded as `subject_refs`.
+    pub subjects: Vec<String>,
     /// Query criteria (already keyed hashes).
     pub criteria: Vec<QueryCriterion>,
     /// Whether data left the hub (sets the recipient).
@@ -114,12 +117,29 @@ pub fn build(
         disclosed_attributes: facts.disclosed.clone(),
         payload_digest: Some(payload_digest(body)),
         subject_ref: facts.subject.as_deref().map(|id| key.subject_ref(id)),
+        subject_refs: subject_refs(key, facts),
         outcome: Outcome {
             kind: facts.outcome,
             reason: facts.reason.clone(),
         },
         retention_until,
     })
+}
+
+/// The sorted, distinct references of `facts.subjects` (none when a single
+/// subject is recorded in `subject_ref`).
+fn subject_refs(key: &PseudonymKey, facts: &AuditFacts) -> Vec<String> {
+    if facts.subject.is_some() {
+        return Vec::new();
+    }
+    let mut refs: Vec<String> = facts
+        .subjects
+        .iter()
+        .map(|id| key.subject_ref(id))
+        .collect();
+    refs.sort_unstable();
+    refs.dedup();
+    refs
 }
 
 /// Now, in milliseconds since the epoch (UTC).

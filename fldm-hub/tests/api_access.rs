@@ -436,3 +436,75 @@ async fn bad_requests_get_problem_responses_and_are_logged() {
     );
     t.stop_and_verify().await;
 }
+
+/// A change-feed page and a search with several candidates disclose many
+/// persons at once: the hub's record names every one of them (as keyed
+/// references), so a data-subject access request finds bulk disclosures.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bulk_disclosures_name_every_person_concerned() {
+    let t = start(40).await;
+    let key = fldm_core::audit::PseudonymKey::load(&t.dir().join("pseudonym.hex")).expect("key");
+    let ids = t.seeded_ids(40);
+    let abh = t.client("auslaenderbehoerde");
+
+    let (status, page) = json(
+        ctx(abh.get(t.url("/v1/changes?limit=25")), "auslaenderbehoerde")
+            .send()
+            .await
+            .expect("send"),
+    )
+    .await;
+    assert_eq!(status, 200, "{page}");
+    let got: BTreeSet<String> = page["changes"]
+        .as_array()
+        .expect("changes")
+        .iter()
+        .map(|c| c["record"]["fldm_id"].as_str().expect("id").to_string())
+        .collect();
+    assert!(got.len() > 1, "a page with several persons");
+    let rec = t.audit_records().pop().expect("record");
+    assert_eq!(rec.subject_ref, None);
+    assert_eq!(rec.subject_refs.len(), got.len());
+    for id in &ids {
+        assert_eq!(
+            rec.concerns(&key.subject_ref(id)),
+            got.contains(id),
+            "feed record and page disagree about {id}"
+        );
+    }
+
+    // A search whose candidates are several persons.
+    let name = page["changes"]
+        .as_array()
+        .expect("changes")
+        .iter()
+        .find_map(|c| c["record"]["grundpersonalien"]["familienname"].as_str())
+        .expect("a family name in the page")
+        .to_string();
+    let (status, found) = json(
+        ctx(abh.post(t.url("/v1/persons/search")), "auslaenderbehoerde")
+            .json(&serde_json::json!({"familienname": name, "limit": 50}))
+            .send()
+            .await
+            .expect("send"),
+    )
+    .await;
+    assert_eq!(status, 200, "{found}");
+    let cands: Vec<String> = found["candidates"]
+        .as_array()
+        .expect("candidates")
+        .iter()
+        .map(|c| c["record"]["fldm_id"].as_str().expect("id").to_string())
+        .collect();
+    let rec = t.audit_records().pop().expect("record");
+    match cands.as_slice() {
+        [] => panic!("the search finds at least the person it was built from"),
+        [one] => assert_eq!(rec.subject_ref, Some(key.subject_ref(one))),
+        many => {
+            assert_eq!(rec.subject_ref, None);
+            assert_eq!(rec.subject_refs.len(), many.len());
+            assert!(many.iter().all(|id| rec.concerns(&key.subject_ref(id))));
+        }
+    }
+    t.stop_and_verify().await;
+}

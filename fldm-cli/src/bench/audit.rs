@@ -67,6 +67,7 @@ fn record(key: &PseudonymKey, n: u64) -> AuditRecord {
         .collect(),
         payload_digest: Some(audit::payload_digest(&n.to_le_bytes())),
         subject_ref: Some(key.subject_ref(&format!("FLDM-{n}"))),
+        subject_refs: Vec::new(),
         outcome: Outcome {
             kind: OutcomeKind::Permitted,
             reason: None,

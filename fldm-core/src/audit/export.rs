@@ -86,6 +86,14 @@ fn write_record<W: Write>(w: &mut Writer<W>, r: &AuditRecord) -> std::io::Result
         })?;
     opt(w, "payloadDigest", r.payload_digest.as_deref())?;
     opt(w, "subjectRef", r.subject_ref.as_deref())?;
+    if !r.subject_refs.is_empty() {
+        w.create_element("subjectRefs").write_inner_content(|w| {
+            for s in &r.subject_refs {
+                text(w, "subjectRef", s)?;
+            }
+            Ok(())
+        })?;
+    }
     let outcome = w
         .create_element("outcome")
         .with_attribute(("kind", r.outcome.kind.as_str()));

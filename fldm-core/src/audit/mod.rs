@@ -42,8 +42,9 @@ pub use journal::{
 };
 pub use merkle::Hash;
 pub use record::{
-    AuditRecord, Operation, Outcome, OutcomeKind, PseudonymKey, QueryCriterion, Stage, date_of_ms,
-    format_date, format_time_ms, parse_date, parse_time_ms, payload_digest, retention,
+    AuditRecord, MAX_SUBJECTS, Operation, Outcome, OutcomeKind, PseudonymKey, QueryCriterion,
+    Stage, date_of_ms, format_date, format_time_ms, parse_date, parse_time_ms, payload_digest,
+    retention,
 };
 pub use verify::{
     Problem, ReadEntry, VerifyReport, prove_dir, read_checkpoints, read_entries, verify_bytes,

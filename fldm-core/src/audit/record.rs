@@ -161,6 +161,12 @@ pub struct AuditRecord {
     /// Pseudonymous reference of the person concerned (keyed hash of the
     /// FLDM id, 64 hex characters).
     pub subject_ref: Option<String>,
+    /// When a response concerns several persons (a change-feed page, search
+    /// candidates): the references of all of them, sorted, without
+    /// duplicates, at most [`MAX_SUBJECTS`]. Empty otherwise, and then left
+    /// out of the canonical form, so records without it keep their bytes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub subject_refs: Vec<String>,
     /// Permitted / denied / error with a reason code.
     pub outcome: Outcome,
     /// The day after which the record may be pruned.
@@ -189,6 +195,7 @@ impl Default for AuditRecord {
             disclosed_attributes: Vec::new(),
             payload_digest: None,
             subject_ref: None,
+            subject_refs: Vec::new(),
             outcome: Outcome::default(),
             retention_until: Date::from_ordinal_date(1970, 1).unwrap_or(Date::MIN),
         }
@@ -301,6 +308,9 @@ pub mod retention {
 }
 
 pub(crate) const MAX_LIST: usize = 512;
+
+/// Most entries of [`AuditRecord::subject_refs`]: one full change-feed page.
+pub const MAX_SUBJECTS: usize = 1000;
 
 fn invalid(field: &str, kind: ValidationKind) -> Error {
     Error::Validation(ValidationError::new(field, kind))
@@ -421,7 +431,47 @@ pub(crate) fn check_retention(retention_until: Date, time_ms: i64) -> Result<()>
     Ok(())
 }
 
+/// `subject_refs`: at most [`MAX_SUBJECTS`] references of 64 hex
+/// characters, strictly ascending (sorted, no duplicates).
+pub(crate) fn check_subject_refs(refs: &[String]) -> Result<()> {
+    if refs.len() > MAX_SUBJECTS {
+        return Err(invalid(
+            "subject_refs",
+            ValidationKind::Count {
+                min: 0,
+                max: MAX_SUBJECTS,
+                found: refs.len(),
+            },
+        ));
+    }
+    for (i, r) in refs.iter().enumerate() {
+        if !canon::is_hex64(r) {
+            check_hex64(&format!("subject_refs[{i}]"), r)?;
+        }
+        if i > 0 && refs[i - 1] >= *r {
+            return Err(invalid(
+                &format!("subject_refs[{i}]"),
+                ValidationKind::Format {
+                    expected: "references in ascending order without duplicates",
+                },
+            ));
+        }
+    }
+    Ok(())
+}
+
 impl AuditRecord {
+    /// Whether the record concerns the person with this subject reference
+    /// (in `subject_ref` or in `subject_refs`): the filter of a data-subject
+    /// access request (DSGVO Art. 15, AZRG § 34).
+    pub fn concerns(&self, subject_ref: &str) -> bool {
+        self.subject_ref.as_deref() == Some(subject_ref)
+            || self
+                .subject_refs
+                .binary_search_by(|r| r.as_str().cmp(subject_ref))
+                .is_ok()
+    }
+
     /// Check every field; the error names the field. Rules are in
     /// `docs/audit-format.md`.
     pub fn validate(&self) -> Result<()> {
@@ -487,6 +537,7 @@ impl AuditRecord {
         if let Some(s) = &self.subject_ref {
             check_hex64("subject_ref", s)?;
         }
+        check_subject_refs(&self.subject_refs)?;
         if let Some(r) = &self.outcome.reason {
             check_code("outcome.reason", r, 64)?;
         }
@@ -545,6 +596,10 @@ impl AuditRecord {
         push_opt_str(out, self.payload_digest.as_deref());
         push_key(out, "subject_ref", false);
         push_opt_str(out, self.subject_ref.as_deref());
+        if !self.subject_refs.is_empty() {
+            push_key(out, "subject_refs", false);
+            canon::push_str_list(out, &self.subject_refs);
+        }
         push_key(out, "outcome", false);
         out.push(b'{');
         push_key(out, "kind", true);
@@ -676,12 +731,73 @@ mod tests {
             disclosed_attributes: vec!["grundpersonalien.familienname".into()],
             payload_digest: Some(payload_digest(b"{}")),
             subject_ref: Some(key.subject_ref("FLDM-1")),
+            subject_refs: Vec::new(),
             outcome: Outcome {
                 kind: OutcomeKind::Permitted,
                 reason: None,
             },
             retention_until: parse_date("2027-12-31").expect("date"),
         }
+    }
+
+    /// A record about several persons (a change-feed page).
+    fn bulk() -> AuditRecord {
+        let key = PseudonymKey::from_bytes(&[7u8; 32]).expect("key");
+        let mut refs: Vec<String> = (1..=5)
+            .map(|i| key.subject_ref(&format!("FLDM-{i}")))
+            .collect();
+        refs.sort();
+        AuditRecord {
+            subject_ref: None,
+            subject_refs: refs,
+            ..sample()
+        }
+    }
+
+    #[test]
+    fn subject_refs_are_canonical_only_when_present() {
+        let one = sample();
+        assert!(!String::from_utf8_lossy(&one.canonical_bytes()).contains("subject_refs"));
+        let r = bulk();
+        r.validate().expect("valid");
+        let bytes = r.canonical_bytes();
+        assert_eq!(serde_json::to_vec(&r).expect("encode"), bytes);
+        let back: AuditRecord = serde_json::from_slice(&bytes).expect("decode");
+        assert_eq!(back, r);
+        let key = PseudonymKey::from_bytes(&[7u8; 32]).expect("key");
+        assert!(r.concerns(&key.subject_ref("FLDM-3")));
+        assert!(!r.concerns(&key.subject_ref("FLDM-6")));
+        assert!(one.concerns(&key.subject_ref("FLDM-1")));
+    }
+
+    #[test]
+    fn subject_refs_must_be_sorted_distinct_hex_and_bounded() {
+        let mut r = bulk();
+        r.subject_refs.swap(0, 1);
+        assert_eq!(
+            r.validate().expect_err("order").field(),
+            Some("subject_refs[1]")
+        );
+        let mut r = bulk();
+        r.subject_refs[2] = r.subject_refs[1].clone();
+        assert_eq!(
+            r.validate().expect_err("dup").field(),
+            Some("subject_refs[2]")
+        );
+        let mut r = bulk();
+        r.subject_refs[4] = "Mustermann".into();
+        assert_eq!(
+            r.validate().expect_err("hex").field(),
+            Some("subject_refs[4]")
+        );
+        let mut r = bulk();
+        r.subject_refs = (0..=MAX_SUBJECTS).map(|i| format!("{i:064x}")).collect();
+        assert_eq!(
+            r.validate().expect_err("count").field(),
+            Some("subject_refs")
+        );
+        r.subject_refs.pop();
+        r.validate().expect("a full page is allowed");
     }
 
     #[test]

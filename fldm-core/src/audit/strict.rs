@@ -11,8 +11,8 @@ use std::borrow::Cow;
 
 use super::merkle::Hash;
 use super::record::{
-    MAX_LIST, check_code, check_hex64, check_id, check_retention, check_text, check_time,
-    parse_date,
+    MAX_LIST, MAX_SUBJECTS, check_code, check_hex64, check_id, check_retention, check_text,
+    check_time, parse_date,
 };
 
 type R<T> = Result<T, String>;
@@ -327,7 +327,17 @@ impl<'a> P<'a> {
     }
 
     /// A list of items, each parsed by `item`; at most `MAX_LIST`.
-    fn list(&mut self, field: &str, mut item: impl FnMut(&mut Self, usize) -> R<()>) -> R<()> {
+    fn list(&mut self, field: &str, item: impl FnMut(&mut Self, usize) -> R<()>) -> R<()> {
+        self.list_max(field, MAX_LIST, item)
+    }
+
+    /// A list of at most `max` items, each parsed by `item`.
+    fn list_max(
+        &mut self,
+        field: &str,
+        max: usize,
+        mut item: impl FnMut(&mut Self, usize) -> R<()>,
+    ) -> R<()> {
         self.lit_n(b"[")?;
         let mut n = 0;
         if self.b.get(self.i) == Some(&b']') {
@@ -335,8 +345,8 @@ impl<'a> P<'a> {
             return Ok(());
         }
         loop {
-            if n == MAX_LIST {
-                return Err(format!("{field}: more than {MAX_LIST} items"));
+            if n == max {
+                return Err(format!("{field}: more than {max} items"));
             }
             item(self, n)?;
             n += 1;
@@ -439,6 +449,24 @@ pub(crate) fn check_entry(bytes: &[u8]) -> R<(u64, Hash)> {
     p.opt_hex64("payload_digest")?;
     p.lit_n(b",\"subject_ref\":")?;
     p.opt_hex64("subject_ref")?;
+    // Present only when not empty (see AuditRecord::subject_refs).
+    if p.b[p.i..].starts_with(b",\"subject_refs\":") {
+        p.i += b",\"subject_refs\":".len();
+        let at = p.i;
+        let mut refs: Vec<Hash> = Vec::new();
+        p.list_max("subject_refs", MAX_SUBJECTS, |p, _| {
+            refs.push(p.hash()?);
+            Ok(())
+        })?;
+        if refs.is_empty() {
+            return Err(syntax("no empty subject_refs list", at));
+        }
+        if refs.windows(2).any(|w| w[0] >= w[1]) {
+            return Err(
+                "invalid record: subject_refs: not in ascending order without duplicates".into(),
+            );
+        }
+    }
     p.lit_n(b",\"outcome\":{\"kind\":")?;
     p.one_of(&["permitted", "denied", "error"])?;
     p.lit_n(b",\"reason\":")?;
@@ -496,7 +524,14 @@ mod tests {
             kind: OutcomeKind::Denied,
             reason: Some("no_rule".into()),
         };
-        vec![base, full]
+        let mut bulk = full.clone();
+        bulk.subject_ref = None;
+        bulk.subject_refs = ["FLDM-1", "FLDM-2", "FLDM-3"]
+            .iter()
+            .map(|id| key.subject_ref(id))
+            .collect();
+        bulk.subject_refs.sort();
+        vec![base, full, bulk]
     }
 
     fn decoder_accepts(b: &[u8]) -> bool {

@@ -401,9 +401,7 @@ pub fn search_logic(
             record,
         });
     }
-    if let [only] = candidates.as_slice() {
-        facts.subject = Some(only.record.fldm_id.as_str().to_string());
-    }
+    set_subjects(facts, candidates.iter().map(|c| &c.record));
     facts.disclosed = names(disclosed);
     facts.disclosed_to_office = !candidates.is_empty();
     let resp = SearchResponse {
@@ -694,6 +692,19 @@ struct ChangesQuery {
     limit: Option<usize>,
 }
 
+/// Record whom a response with these records concerns: one person in
+/// `subject`, several (bounded by the page or search limit) in `subjects`.
+fn set_subjects<'a>(facts: &mut AuditFacts, records: impl Iterator<Item = &'a Person>) {
+    let mut ids: Vec<String> = records.map(|r| r.fldm_id.as_str().to_string()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    if let [only] = ids.as_slice() {
+        facts.subject = Some(only.clone());
+    } else {
+        facts.subjects = ids;
+    }
+}
+
 /// `GET /v1/changes?cursor=N&limit=M` (operation `changes`): entries after
 /// the cursor whose changed attributes intersect the caller's permitted
 /// set; other entries are skipped, the cursor still advances past them.
@@ -731,9 +742,7 @@ pub fn changes_logic(
             record,
         });
     }
-    if let [only] = entries.as_slice() {
-        facts.subject = Some(only.record.fldm_id.as_str().to_string());
-    }
+    set_subjects(facts, entries.iter().map(|e| &e.record));
     facts.disclosed = names(disclosed);
     facts.disclosed_to_office = !entries.is_empty();
     let out = ChangesPage {
