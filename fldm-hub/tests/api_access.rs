@@ -5,7 +5,7 @@ mod api_support;
 
 use std::collections::BTreeSet;
 
-use api_support::{POLICY, ctx, json, record_attributes, start};
+use api_support::{POLICY, ctx, json, record_attributes, send, send_as, send_json_as, start};
 use fldm_core::audit::OutcomeKind;
 use fldm_core::policy::Policy;
 
@@ -44,24 +44,12 @@ async fn offices_receive_exactly_their_attributes_in_json_and_xml() {
     let mut requests = 0;
     for id in &ids {
         let path = t.url(&format!("/v1/persons/{id}"));
-        let (s, full) = json(
-            ctx(abh.get(&path), "auslaenderbehoerde")
-                .send()
-                .await
-                .expect("send"),
-        )
-        .await;
+        let (s, full) = send_as(abh.get(&path), "auslaenderbehoerde").await;
         requests += 1;
         assert_eq!(s, 200);
         let full: BTreeSet<String> = record_attributes(&full["record"]).into_iter().collect();
 
-        let (s, w) = json(
-            ctx(wa.get(&path), "wohnungsamt")
-                .send()
-                .await
-                .expect("send"),
-        )
-        .await;
+        let (s, w) = send_as(wa.get(&path), "wohnungsamt").await;
         requests += 1;
         assert_eq!(s, 200);
         assert_eq!(w["record"]["fldm_id"], id.as_str());
@@ -71,13 +59,7 @@ async fn offices_receive_exactly_their_attributes_in_json_and_xml() {
         assert_eq!(got, expected, "wohnungsamt projection of {id}");
         wa_union.extend(got);
 
-        let (s, g) = json(
-            ctx(ga.get(&path), "gesundheitsamt")
-                .send()
-                .await
-                .expect("send"),
-        )
-        .await;
+        let (s, g) = send_as(ga.get(&path), "gesundheitsamt").await;
         requests += 1;
         assert_eq!(s, 200);
         assert_eq!(g["decision"]["legal_basis"]["section"], "§ 18c");
@@ -93,14 +75,7 @@ async fn offices_receive_exactly_their_attributes_in_json_and_xml() {
     // The same in XML.
     let id = &ids[0];
     let path = t.url(&format!("/v1/persons/{id}"));
-    let json_view = json(
-        ctx(wa.get(&path), "wohnungsamt")
-            .send()
-            .await
-            .expect("send"),
-    )
-    .await
-    .1;
+    let json_view = send_as(wa.get(&path), "wohnungsamt").await.1;
     let resp = ctx(wa.get(&path), "wohnungsamt")
         .header("Accept", "application/xml")
         .send()
@@ -157,47 +132,30 @@ async fn statistikstelle_gets_no_person_data() {
     let id = t.seeded_ids(1).remove(0);
     let st = t.client("statistikstelle");
     for accept in ["application/json", "application/xml"] {
-        let (s, v) = json(
+        let (s, v) = send(
             ctx(
                 st.get(t.url(&format!("/v1/persons/{id}"))),
                 "statistikstelle",
             )
-            .header("Accept", accept)
-            .send()
-            .await
-            .expect("send"),
+            .header("Accept", accept),
         )
         .await;
         assert_eq!(s, 403, "{accept}");
         assert_eq!(v["code"], "policy_denied");
-        let (s, v) = json(
+        let (s, v) = send(
             ctx(st.post(t.url("/v1/persons/search")), "statistikstelle")
                 .header("Accept", accept)
-                .json(&serde_json::json!({"familienname": "Haddad"}))
-                .send()
-                .await
-                .expect("send"),
+                .json(&serde_json::json!({"familienname": "Haddad"})),
         )
         .await;
         assert_eq!(s, 403);
         assert_eq!(v["code"], "policy_denied");
-        let (s, _) = json(
-            ctx(st.get(t.url("/v1/changes")), "statistikstelle")
-                .header("Accept", accept)
-                .send()
-                .await
-                .expect("send"),
-        )
-        .await;
+        let (s, _) =
+            send(ctx(st.get(t.url("/v1/changes")), "statistikstelle").header("Accept", accept))
+                .await;
         assert_eq!(s, 403);
     }
-    let (s, v) = json(
-        ctx(st.get(t.url("/v1/statistics")), "statistikstelle")
-            .send()
-            .await
-            .expect("send"),
-    )
-    .await;
+    let (s, v) = send_as(st.get(t.url("/v1/statistics")), "statistikstelle").await;
     assert_eq!(s, 200);
     assert_eq!(v["total"], 30);
     assert!(v.get("record").is_none() && v.get("candidates").is_none());
@@ -225,16 +183,8 @@ async fn statistikstelle_gets_no_person_data() {
         "{doc}"
     );
     // Other offices cannot read statistics.
-    let (s, _) = json(
-        ctx(
-            t.client("wohnungsamt").get(t.url("/v1/statistics")),
-            "wohnungsamt",
-        )
-        .send()
-        .await
-        .expect("send"),
-    )
-    .await;
+    let wa = t.client("wohnungsamt");
+    let (s, _) = send_as(wa.get(t.url("/v1/statistics")), "wohnungsamt").await;
     assert_eq!(s, 403);
     t.stop_and_verify().await;
 }
@@ -282,13 +232,10 @@ async fn bad_requests_get_problem_responses_and_are_logged() {
     assert_eq!(v["request_id"], rid.as_str());
 
     // Missing case reference (the rule requires one).
-    let (s, v) = json(
+    let (s, v) = send(
         wa.get(t.url(&format!("/v1/persons/{id}")))
             .header("FLDM-User", "u1")
-            .header("FLDM-Purpose", "W01")
-            .send()
-            .await
-            .expect("send"),
+            .header("FLDM-Purpose", "W01"),
     )
     .await;
     assert_eq!(
@@ -297,89 +244,60 @@ async fn bad_requests_get_problem_responses_and_are_logged() {
     );
 
     // Unknown route, wrong method, unknown person, bad id.
-    let (s, v) = json(
-        ctx(wa.get(t.url("/v1/nothing")), "wohnungsamt")
-            .send()
-            .await
-            .expect("send"),
-    )
-    .await;
+    let (s, v) = send_as(wa.get(t.url("/v1/nothing")), "wohnungsamt").await;
     assert_eq!((s, v["code"].as_str()), (404, Some("not_found")));
-    let (s, v) = json(
-        ctx(
-            wa.delete(t.url(&format!("/v1/persons/{id}"))),
-            "wohnungsamt",
-        )
-        .send()
-        .await
-        .expect("send"),
+    let (s, v) = send_as(
+        wa.delete(t.url(&format!("/v1/persons/{id}"))),
+        "wohnungsamt",
     )
     .await;
     assert_eq!((s, v["code"].as_str()), (405, Some("method_not_allowed")));
-    let (s, v) = json(
-        ctx(wa.get(t.url("/v1/persons/PNOSUCHPERSON")), "wohnungsamt")
-            .send()
-            .await
-            .expect("send"),
-    )
-    .await;
+    let (s, v) = send_as(wa.get(t.url("/v1/persons/PNOSUCHPERSON")), "wohnungsamt").await;
     assert_eq!((s, v["code"].as_str()), (404, Some("not_found")));
-    let (s, v) = json(
-        ctx(wa.get(t.url("/v1/persons/bad%20id")), "wohnungsamt")
-            .send()
-            .await
-            .expect("send"),
-    )
-    .await;
+    let (s, v) = send_as(wa.get(t.url("/v1/persons/bad%20id")), "wohnungsamt").await;
     assert_eq!(
         (s, v["code"].as_str(), v["field"].as_str()),
         (422, Some("invalid_input"), Some("fldm_id"))
     );
 
     // Not acceptable.
-    let (s, v) = json(
+    let (s, v) = send(
         ctx(wa.get(t.url(&format!("/v1/persons/{id}"))), "wohnungsamt")
-            .header("Accept", "text/html")
-            .send()
-            .await
-            .expect("send"),
+            .header("Accept", "text/html"),
     )
     .await;
     assert_eq!((s, v["code"].as_str()), (406, Some("not_acceptable")));
 
     // Malformed bodies name the field; oversized bodies are 413.
     let abh = t.client("auslaenderbehoerde");
-    let (s, v) = json(
-        ctx(abh.post(t.url("/v1/persons/search")), "auslaenderbehoerde")
-            .header("Content-Type", "application/json")
-            .body(r#"{"familienname": "Haddad", "limit": "many"}"#)
-            .send()
-            .await
-            .expect("send"),
+    // A search by the Ausländerbehörde with a raw body of the given type.
+    let search_raw = |content_type: &'static str, body: String| {
+        send(
+            ctx(abh.post(t.url("/v1/persons/search")), "auslaenderbehoerde")
+                .header("Content-Type", content_type)
+                .body(body),
+        )
+    };
+    let (s, v) = search_raw(
+        "application/json",
+        r#"{"familienname": "Haddad", "limit": "many"}"#.to_string(),
     )
     .await;
     assert_eq!(
         (s, v["code"].as_str(), v["field"].as_str()),
         (422, Some("invalid_input"), Some("limit"))
     );
-    let (s, v) = json(
-        ctx(abh.post(t.url("/v1/persons/search")), "auslaenderbehoerde")
-            .header("Content-Type", "application/json")
-            .body(r#"{"familienname": "Haddad", "#)
-            .send()
-            .await
-            .expect("send"),
+    let (s, v) = search_raw(
+        "application/json",
+        r#"{"familienname": "Haddad", "#.to_string(),
     )
     .await;
     assert_eq!((s, v["code"].as_str()), (422, Some("invalid_input")));
-    let (s, v) = json(
+    let (s, v) = send(
         ctx(abh.post(t.url("/v1/persons")), "auslaenderbehoerde")
             .header("Content-Type", "application/json")
             .header("Idempotency-Key", "k-bad")
-            .body(r#"{"grundpersonalien": {"familienname": "Haddad", "staatsangehoerigkeiten": ["12x"]}}"#)
-            .send()
-            .await
-            .expect("send"),
+            .body(r#"{"grundpersonalien": {"familienname": "Haddad", "staatsangehoerigkeiten": ["12x"]}}"#),
     )
     .await;
     assert_eq!((s, v["code"].as_str()), (422, Some("invalid_input")));
@@ -390,37 +308,18 @@ async fn bad_requests_get_problem_responses_and_are_logged() {
             .starts_with("grundpersonalien.staatsangehoerigkeiten"),
         "{v}"
     );
-    let (s, v) = json(
+    let (s, v) = send(
         ctx(abh.post(t.url("/v1/persons")), "auslaenderbehoerde")
             .header("Content-Type", "application/xml")
             .header("Idempotency-Key", "k-bad-xml")
-            .body("<fldm:person xmlns:fldm=\"urn:fldm:xml:kerndatensatz:1\"><fldm:fldmId>P1</fldm:fldmId><fldm:grundpersonalien>")
-            .send()
-            .await
-            .expect("send"),
+            .body("<fldm:person xmlns:fldm=\"urn:fldm:xml:kerndatensatz:1\"><fldm:fldmId>P1</fldm:fldmId><fldm:grundpersonalien>"),
     )
     .await;
     assert_eq!((s, v["code"].as_str()), (422, Some("invalid_input")));
     let big = format!(r#"{{"familienname": "{}"}}"#, "a".repeat(70_000));
-    let (s, v) = json(
-        ctx(abh.post(t.url("/v1/persons/search")), "auslaenderbehoerde")
-            .header("Content-Type", "application/json")
-            .body(big)
-            .send()
-            .await
-            .expect("send"),
-    )
-    .await;
+    let (s, v) = search_raw("application/json", big).await;
     assert_eq!((s, v["code"].as_str()), (413, Some("payload_too_large")));
-    let (s, v) = json(
-        ctx(abh.post(t.url("/v1/persons/search")), "auslaenderbehoerde")
-            .header("Content-Type", "text/plain")
-            .body("Haddad")
-            .send()
-            .await
-            .expect("send"),
-    )
-    .await;
+    let (s, v) = search_raw("text/plain", "Haddad".to_string()).await;
     assert_eq!(
         (s, v["code"].as_str()),
         (415, Some("unsupported_media_type"))
@@ -447,13 +346,8 @@ async fn bulk_disclosures_name_every_person_concerned() {
     let ids = t.seeded_ids(40);
     let abh = t.client("auslaenderbehoerde");
 
-    let (status, page) = json(
-        ctx(abh.get(t.url("/v1/changes?limit=25")), "auslaenderbehoerde")
-            .send()
-            .await
-            .expect("send"),
-    )
-    .await;
+    let (status, page) =
+        send_as(abh.get(t.url("/v1/changes?limit=25")), "auslaenderbehoerde").await;
     assert_eq!(status, 200, "{page}");
     let got: BTreeSet<String> = page["changes"]
         .as_array()
@@ -481,12 +375,11 @@ async fn bulk_disclosures_name_every_person_concerned() {
         .find_map(|c| c["record"]["grundpersonalien"]["familienname"].as_str())
         .expect("a family name in the page")
         .to_string();
-    let (status, found) = json(
-        ctx(abh.post(t.url("/v1/persons/search")), "auslaenderbehoerde")
-            .json(&serde_json::json!({"familienname": name, "limit": 50}))
-            .send()
-            .await
-            .expect("send"),
+    let (status, found) = send_json_as(
+        abh.post(t.url("/v1/persons/search")),
+        "auslaenderbehoerde",
+        None,
+        &serde_json::json!({"familienname": name, "limit": 50}),
     )
     .await;
     assert_eq!(status, 200, "{found}");

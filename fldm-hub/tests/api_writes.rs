@@ -3,7 +3,7 @@
 
 mod api_support;
 
-use api_support::{ctx, json, start};
+use api_support::{ctx, send, send_as, send_json_as, start};
 use serde_json::json;
 
 fn address(street: &str) -> serde_json::Value {
@@ -19,33 +19,27 @@ async fn idempotent_writes_apply_once() {
     let before_feed = t.hub().state().store.latest_seq().expect("seq");
 
     // No key: 400.
-    let (s, v) = json(
-        ctx(wa.put(&url), "wohnungsamt")
-            .json(&address("Domstraße"))
-            .send()
-            .await
-            .expect("send"),
-    )
-    .await;
+    let (s, v) = send_json_as(wa.put(&url), "wohnungsamt", None, &address("Domstraße")).await;
     assert_eq!(
         (s, v["code"].as_str()),
         (400, Some("idempotency_key_required"))
     );
 
-    let send = |key: &'static str, body: serde_json::Value| {
-        ctx(wa.put(&url), "wohnungsamt")
-            .header("Idempotency-Key", key)
-            .json(&body)
-            .send()
+    let put = |key: &'static str, body: serde_json::Value| {
+        send(
+            ctx(wa.put(&url), "wohnungsamt")
+                .header("Idempotency-Key", key)
+                .json(&body),
+        )
     };
-    let (s1, v1) = json(send("k-1", address("Domstraße")).await.expect("send")).await;
+    let (s1, v1) = put("k-1", address("Domstraße")).await;
     assert_eq!(s1, 200, "{v1}");
     assert_eq!(v1["changed"], json!(["anschrift.aktuell"]));
     let version = v1["version"].as_u64().expect("version");
-    let (s2, v2) = json(send("k-1", address("Domstraße")).await.expect("send")).await;
+    let (s2, v2) = put("k-1", address("Domstraße")).await;
     assert_eq!(s2, 200);
     assert_eq!(v2, v1, "the retry gets the stored response");
-    let (s3, v3) = json(send("k-1", address("Hohe Straße")).await.expect("send")).await;
+    let (s3, v3) = put("k-1", address("Hohe Straße")).await;
     assert_eq!(
         (s3, v3["code"].as_str()),
         (409, Some("idempotency_conflict"))
@@ -70,13 +64,11 @@ async fn idempotent_writes_apply_once() {
     );
 
     // The wohnungsamt may write nothing but the address.
-    let (s, v) = json(
-        ctx(wa.patch(t.url(&format!("/v1/persons/{id}"))), "wohnungsamt")
-            .header("Idempotency-Key", "k-2")
-            .json(&json!({"grundpersonalien": {"familienname": "Haddad"}, "anschrift": {"aktuell": {"ort": "Köln"}}}))
-            .send()
-            .await
-            .expect("send"),
+    let (s, v) = send_json_as(
+        wa.patch(t.url(&format!("/v1/persons/{id}"))),
+        "wohnungsamt",
+        Some("k-2"),
+        &json!({"grundpersonalien": {"familienname": "Haddad"}, "anschrift": {"aktuell": {"ort": "Köln"}}}),
     )
     .await;
     assert_eq!(
@@ -100,14 +92,16 @@ async fn idempotent_writes_apply_once() {
     let abh = t.client("auslaenderbehoerde");
     let new = json!({"grundpersonalien": {"familienname": "Nasser", "vornamen": "Rana", "geburtsdatum": "1990-05", "geschlecht": "w", "staatsangehoerigkeiten": ["475"]}});
     let create = || {
-        ctx(abh.post(t.url("/v1/persons")), "auslaenderbehoerde")
-            .header("Idempotency-Key", "create-1")
-            .json(&new)
-            .send()
+        send_json_as(
+            abh.post(t.url("/v1/persons")),
+            "auslaenderbehoerde",
+            Some("create-1"),
+            &new,
+        )
     };
-    let (s, c1) = json(create().await.expect("send")).await;
+    let (s, c1) = create().await;
     assert_eq!(s, 201, "{c1}");
-    let (s, c2) = json(create().await.expect("send")).await;
+    let (s, c2) = create().await;
     assert_eq!(s, 201);
     assert_eq!(
         c1["fldm_id"], c2["fldm_id"],
@@ -115,44 +109,30 @@ async fn idempotent_writes_apply_once() {
     );
     assert_eq!(t.hub().state().store.count().expect("count"), 6);
     let new_id = c1["fldm_id"].as_str().expect("id").to_string();
-    let (s, v) = json(
-        ctx(
-            abh.patch(t.url(&format!("/v1/persons/{new_id}"))),
-            "auslaenderbehoerde",
+    // The update, with an idempotency key and the version it expects.
+    let update = |key: &'static str, if_match: &'static str| {
+        send(
+            ctx(
+                abh.patch(t.url(&format!("/v1/persons/{new_id}"))),
+                "auslaenderbehoerde",
+            )
+            .header("Idempotency-Key", key)
+            .header("If-Match", if_match)
+            .json(&json!({"grundpersonalien": {"vornamen": "Rania"}})),
         )
-        .header("Idempotency-Key", "upd-1")
-        .header("If-Match", "\"7\"")
-        .json(&json!({"grundpersonalien": {"vornamen": "Rania"}}))
-        .send()
-        .await
-        .expect("send"),
-    )
-    .await;
+    };
+    let (s, v) = update("upd-1", "\"7\"").await;
     assert_eq!((s, v["code"].as_str()), (409, Some("version_conflict")));
-    let (s, v) = json(
-        ctx(
-            abh.patch(t.url(&format!("/v1/persons/{new_id}"))),
-            "auslaenderbehoerde",
-        )
-        .header("Idempotency-Key", "upd-2")
-        .header("If-Match", "\"1\"")
-        .json(&json!({"grundpersonalien": {"vornamen": "Rania"}}))
-        .send()
-        .await
-        .expect("send"),
-    )
-    .await;
+    let (s, v) = update("upd-2", "\"1\"").await;
     assert_eq!(s, 200, "{v}");
     assert_eq!(v["version"], 2);
     assert_eq!(v["changed"], json!(["grundpersonalien.vornamen"]));
     // Other offices cannot create.
-    let (s, v) = json(
-        ctx(wa.post(t.url("/v1/persons")), "wohnungsamt")
-            .header("Idempotency-Key", "c-wa")
-            .json(&new)
-            .send()
-            .await
-            .expect("send"),
+    let (s, v) = send_json_as(
+        wa.post(t.url("/v1/persons")),
+        "wohnungsamt",
+        Some("c-wa"),
+        &new,
     )
     .await;
     assert_eq!(
@@ -187,41 +167,30 @@ async fn change_feed_is_filtered_per_office() {
     let start_seq = t.hub().state().store.latest_seq().expect("seq");
 
     // A change the wohnungsamt may not see (Aufenthaltsstatus) and one it may (address).
-    let (s, v) = json(
-        ctx(
-            abh.patch(t.url(&format!("/v1/persons/{}", ids[0]))),
-            "auslaenderbehoerde",
-        )
-        .header("Idempotency-Key", "a-1")
-        .json(&json!({"integration": {"beruf": "Tischler"}}))
-        .send()
-        .await
-        .expect("send"),
+    let (s, v) = send_json_as(
+        abh.patch(t.url(&format!("/v1/persons/{}", ids[0]))),
+        "auslaenderbehoerde",
+        Some("a-1"),
+        &json!({"integration": {"beruf": "Tischler"}}),
     )
     .await;
     assert_eq!(s, 200, "{v}");
-    let (s, v) = json(
-        ctx(
-            wa.put(t.url(&format!("/v1/persons/{}/anschrift", ids[1]))),
-            "wohnungsamt",
-        )
-        .header("Idempotency-Key", "w-1")
-        .json(&address("Ringstraße"))
-        .send()
-        .await
-        .expect("send"),
+    let (s, v) = send_json_as(
+        wa.put(t.url(&format!("/v1/persons/{}/anschrift", ids[1]))),
+        "wohnungsamt",
+        Some("w-1"),
+        &address("Ringstraße"),
     )
     .await;
     assert_eq!(s, 200, "{v}");
 
-    let feed = |client: &reqwest::Client, office: &str, cursor: u64| {
-        ctx(
+    let feed = |client: &reqwest::Client, office: &'static str, cursor: u64| {
+        send_as(
             client.get(t.url(&format!("/v1/changes?cursor={cursor}&limit=10"))),
             office,
         )
-        .send()
     };
-    let (s, w) = json(feed(&wa, "wohnungsamt", start_seq).await.expect("send")).await;
+    let (s, w) = feed(&wa, "wohnungsamt", start_seq).await;
     assert_eq!(s, 200, "{w}");
     let entries = w["changes"].as_array().expect("changes");
     assert_eq!(entries.len(), 1, "the integration change is skipped: {w}");
@@ -234,20 +203,15 @@ async fn change_feed_is_filtered_per_office() {
     );
     assert_eq!(w["has_more"], false);
 
-    let (_, a) = json(
-        feed(&abh, "auslaenderbehoerde", start_seq)
-            .await
-            .expect("send"),
-    )
-    .await;
+    let (_, a) = feed(&abh, "auslaenderbehoerde", start_seq).await;
     assert_eq!(a["changes"].as_array().expect("changes").len(), 2);
-    let (_, g) = json(feed(&ga, "gesundheitsamt", start_seq).await.expect("send")).await;
+    let (_, g) = feed(&ga, "gesundheitsamt", start_seq).await;
     let g_entries = g["changes"].as_array().expect("changes");
     assert_eq!(g_entries.len(), 1);
     assert!(g_entries[0]["record"].get("integration").is_none());
 
     // From the start: the seeded creations, projected.
-    let (_, w0) = json(feed(&wa, "wohnungsamt", 0).await.expect("send")).await;
+    let (_, w0) = feed(&wa, "wohnungsamt", 0).await;
     for e in w0["changes"].as_array().expect("changes") {
         assert!(e["record"].get("azr_nummer").is_none());
         assert!(e["record"].get("aufenthalt").is_none());
@@ -266,13 +230,7 @@ async fn change_feed_is_filtered_per_office() {
         doc.contains("<hub:aenderungen") && doc.contains("<fldm:person"),
         "{doc}"
     );
-    let (s, v) = json(
-        ctx(wa.get(t.url("/v1/changes?cursor=x")), "wohnungsamt")
-            .send()
-            .await
-            .expect("send"),
-    )
-    .await;
+    let (s, v) = send_as(wa.get(t.url("/v1/changes?cursor=x")), "wohnungsamt").await;
     assert_eq!((s, v["field"].as_str()), (422, Some("cursor")));
     t.stop_and_verify().await;
 }
@@ -285,14 +243,11 @@ async fn corrections_flow_to_the_owning_office() {
     let abh = t.client("auslaenderbehoerde");
     let url = t.url(&format!("/v1/persons/{id}/corrections"));
     let report = json!({"attributes": ["grundpersonalien.vornamen"], "note": "Vorname laut Mietvertrag anders geschrieben"});
-    let (s, c) = json(
+    let (s, c) = send(
         ctx(wa.post(&url), "wohnungsamt")
             .header("Idempotency-Key", "corr-1")
             .header("FLDM-Request-Id", "corr-req-1")
-            .json(&report)
-            .send()
-            .await
-            .expect("send"),
+            .json(&report),
     )
     .await;
     assert_eq!(s, 201, "{c}");
@@ -300,13 +255,11 @@ async fn corrections_flow_to_the_owning_office() {
     assert_eq!(c["reported_by"], "wohnungsamt");
     assert_eq!(c["request_id"], "corr-req-1");
     // Attributes the office does not receive cannot be reported.
-    let (s, v) = json(
-        ctx(wa.post(&url), "wohnungsamt")
-            .header("Idempotency-Key", "corr-2")
-            .json(&json!({"attributes": ["aufenthalt.aufenthaltsstatus"], "note": "x"}))
-            .send()
-            .await
-            .expect("send"),
+    let (s, v) = send_json_as(
+        wa.post(&url),
+        "wohnungsamt",
+        Some("corr-2"),
+        &json!({"attributes": ["aufenthalt.aufenthaltsstatus"], "note": "x"}),
     )
     .await;
     assert_eq!(
@@ -314,26 +267,18 @@ async fn corrections_flow_to_the_owning_office() {
         (403, Some("attributes_not_permitted"))
     );
     // In XML.
-    let (s, v) = json(
+    let (s, v) = send(
         ctx(wa.post(&url), "wohnungsamt")
             .header("Idempotency-Key", "corr-3")
             .header("Content-Type", "application/xml")
-            .body("<hub:berichtigung xmlns:hub=\"urn:fldm:xml:hub:1\"><hub:attributes><hub:eintrag>anschrift.aktuell</hub:eintrag></hub:attributes><hub:note>Hausnummer fehlt</hub:note></hub:berichtigung>")
-            .send()
-            .await
-            .expect("send"),
+            .body("<hub:berichtigung xmlns:hub=\"urn:fldm:xml:hub:1\"><hub:attributes><hub:eintrag>anschrift.aktuell</hub:eintrag></hub:attributes><hub:note>Hausnummer fehlt</hub:note></hub:berichtigung>"),
     )
     .await;
     assert_eq!(s, 201, "{v}");
 
-    let (s, list) = json(
-        ctx(
-            abh.get(t.url("/v1/corrections?status=open")),
-            "auslaenderbehoerde",
-        )
-        .send()
-        .await
-        .expect("send"),
+    let (s, list) = send_as(
+        abh.get(t.url("/v1/corrections?status=open")),
+        "auslaenderbehoerde",
     )
     .await;
     assert_eq!(s, 200, "{list}");
@@ -343,23 +288,12 @@ async fn corrections_flow_to_the_owning_office() {
     assert_eq!(items[0]["attributes"], json!(["grundpersonalien.vornamen"]));
     assert_eq!(items[1]["note"], "Hausnummer fehlt");
     // The reporting office owns no records: its list is empty.
-    let (s, own) = json(
-        ctx(wa.get(t.url("/v1/corrections")), "wohnungsamt")
-            .send()
-            .await
-            .expect("send"),
-    )
-    .await;
+    let (s, own) = send_as(wa.get(t.url("/v1/corrections")), "wohnungsamt").await;
     assert_eq!(s, 200);
     assert_eq!(own["corrections"], json!([]));
-    let (s, v) = json(
-        ctx(
-            abh.get(t.url("/v1/corrections?status=maybe")),
-            "auslaenderbehoerde",
-        )
-        .send()
-        .await
-        .expect("send"),
+    let (s, v) = send_as(
+        abh.get(t.url("/v1/corrections?status=maybe")),
+        "auslaenderbehoerde",
     )
     .await;
     assert_eq!((s, v["field"].as_str()), (422, Some("status")));
@@ -390,12 +324,11 @@ async fn search_returns_projected_candidates() {
         q["geburtsdatum"] = json!(d.to_string());
     }
     let wa = t.client("wohnungsamt");
-    let (s, v) = json(
-        ctx(wa.post(t.url("/v1/persons/search")), "wohnungsamt")
-            .json(&q)
-            .send()
-            .await
-            .expect("send"),
+    let (s, v) = send_json_as(
+        wa.post(t.url("/v1/persons/search")),
+        "wohnungsamt",
+        None,
+        &q,
     )
     .await;
     assert_eq!(s, 200, "{v}");
@@ -447,23 +380,11 @@ async fn datenschutz_reads_checkpoints_and_proofs() {
     let id = t.seeded_ids(1).remove(0);
     let wa = t.client("wohnungsamt");
     for _ in 0..3 {
-        let (s, _) = json(
-            ctx(wa.get(t.url(&format!("/v1/persons/{id}"))), "wohnungsamt")
-                .send()
-                .await
-                .expect("send"),
-        )
-        .await;
+        let (s, _) = send_as(wa.get(t.url(&format!("/v1/persons/{id}"))), "wohnungsamt").await;
         assert_eq!(s, 200);
     }
     let ds = t.client("datenschutz");
-    let (s, cp) = json(
-        ctx(ds.get(t.url("/v1/audit/checkpoint")), "datenschutz")
-            .send()
-            .await
-            .expect("send"),
-    )
-    .await;
+    let (s, cp) = send_as(ds.get(t.url("/v1/audit/checkpoint")), "datenschutz").await;
     assert_eq!(s, 200, "{cp}");
     assert!(cp["size"].as_u64().expect("size") >= 3);
     assert_eq!(cp["public_key"].as_str().expect("key").len(), 64);
@@ -478,30 +399,12 @@ async fn datenschutz_reads_checkpoints_and_proofs() {
         .verify(&t.public_key)
         .expect("bundle verifies offline");
     assert_eq!(bundle.entry.record.requesting_office, "wohnungsamt");
-    let (s, v) = json(
-        ctx(ds.get(t.url("/v1/audit/proof?index=999999")), "datenschutz")
-            .send()
-            .await
-            .expect("send"),
-    )
-    .await;
+    let (s, v) = send_as(ds.get(t.url("/v1/audit/proof?index=999999")), "datenschutz").await;
     assert_eq!((s, v["code"].as_str()), (404, Some("not_found")));
-    let (s, v) = json(
-        ctx(ds.get(t.url("/v1/audit/proof")), "datenschutz")
-            .send()
-            .await
-            .expect("send"),
-    )
-    .await;
+    let (s, v) = send_as(ds.get(t.url("/v1/audit/proof")), "datenschutz").await;
     assert_eq!((s, v["field"].as_str()), (422, Some("index")));
     // Only the data-protection office.
-    let (s, _) = json(
-        ctx(wa.get(t.url("/v1/audit/checkpoint")), "wohnungsamt")
-            .send()
-            .await
-            .expect("send"),
-    )
-    .await;
+    let (s, _) = send_as(wa.get(t.url("/v1/audit/checkpoint")), "wohnungsamt").await;
     assert_eq!(s, 403);
     let report = t.stop_and_verify().await;
     assert_eq!(report.entries, 8);
@@ -517,27 +420,22 @@ async fn nothing_is_disclosed_or_written_without_an_audit_record() {
     let seq = t.hub().state().store.latest_seq().expect("seq");
     t.hub().state().audit_fault.store(true, Ordering::SeqCst);
 
-    let resp = ctx(wa.get(t.url(&format!("/v1/persons/{id}"))), "wohnungsamt")
-        .send()
-        .await
-        .expect("send");
-    let (s, v) = json(resp).await;
+    let (s, v) = send_as(wa.get(t.url(&format!("/v1/persons/{id}"))), "wohnungsamt").await;
     assert_eq!((s, v["code"].as_str()), (503, Some("audit_unavailable")));
     assert!(v.get("record").is_none());
     assert!(!v.to_string().contains(&id));
 
-    let (s, v) = json(
-        ctx(
+    // The same address write, with the same key, before and after the fault.
+    let glockengasse = address("Glockengasse");
+    let write_address = || {
+        send_json_as(
             wa.put(t.url(&format!("/v1/persons/{id}/anschrift"))),
             "wohnungsamt",
+            Some("fault-1"),
+            &glockengasse,
         )
-        .header("Idempotency-Key", "fault-1")
-        .json(&address("Glockengasse"))
-        .send()
-        .await
-        .expect("send"),
-    )
-    .await;
+    };
+    let (s, v) = write_address().await;
     assert_eq!((s, v["code"].as_str()), (503, Some("audit_unavailable")));
     assert_eq!(
         t.hub().state().store.latest_seq().expect("seq"),
@@ -548,18 +446,7 @@ async fn nothing_is_disclosed_or_written_without_an_audit_record() {
 
     // Once the journal works again, the same key applies the write.
     t.hub().state().audit_fault.store(false, Ordering::SeqCst);
-    let (s, v) = json(
-        ctx(
-            wa.put(t.url(&format!("/v1/persons/{id}/anschrift"))),
-            "wohnungsamt",
-        )
-        .header("Idempotency-Key", "fault-1")
-        .json(&address("Glockengasse"))
-        .send()
-        .await
-        .expect("send"),
-    )
-    .await;
+    let (s, v) = write_address().await;
     assert_eq!(s, 200, "{v}");
     assert_eq!(t.hub().state().store.latest_seq().expect("seq"), seq + 1);
     t.stop_and_verify().await;

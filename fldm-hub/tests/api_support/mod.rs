@@ -170,11 +170,39 @@ pub fn ctx(req: reqwest::RequestBuilder, office: &str) -> reqwest::RequestBuilde
         .header("FLDM-Case", "AZ-2026-0001")
 }
 
+/// The status and JSON body of a response (`Null` when the body is not JSON).
 pub async fn json(resp: reqwest::Response) -> (u16, Value) {
     let status = resp.status().as_u16();
     let bytes = resp.bytes().await.expect("body");
     let v = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
     (status, v)
+}
+
+/// Send `req` as it is; the status and JSON body of the response.
+pub async fn send(req: reqwest::RequestBuilder) -> (u16, Value) {
+    json(req.send().await.expect("send")).await
+}
+
+/// Send `req` with the context headers of `office`; the status and JSON
+/// body of the response.
+pub async fn send_as(req: reqwest::RequestBuilder, office: &str) -> (u16, Value) {
+    send(ctx(req, office)).await
+}
+
+/// Send `body` as JSON with `req` and the context headers of `office`, and
+/// with an `Idempotency-Key` header where `idempotency_key` is given; the
+/// status and JSON body of the response.
+pub async fn send_json_as(
+    req: reqwest::RequestBuilder,
+    office: &str,
+    idempotency_key: Option<&str>,
+    body: &Value,
+) -> (u16, Value) {
+    let mut req = ctx(req, office);
+    if let Some(key) = idempotency_key {
+        req = req.header("Idempotency-Key", key);
+    }
+    send(req.json(body)).await
 }
 
 /// The attribute names with a value in a JSON record (dotted, catalogue names).
