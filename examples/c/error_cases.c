@@ -135,6 +135,19 @@ int main(int argc, char **argv) {
             char *out = NULL;
             expect("unknown op", fldm_client_call_json(client, "{\"op\":\"fly\"}", &out),
                    FLDM_E_INVALID_ARGUMENT, "unknown op", out == NULL);
+            expect("decide_correction without id",
+                   fldm_client_call_json(client,
+                                         "{\"op\":\"decide_correction\",\"status\":\"accepted\","
+                                         "\"purpose\":\"W01\",\"case_reference\":\"WA-1\"}",
+                                         &out),
+                   FLDM_E_INVALID_ARGUMENT, "correction_id", out == NULL);
+            expect("decide_correction, no such correction (hub)",
+                   fldm_client_call_json(client,
+                                         "{\"op\":\"decide_correction\",\"correction_id\":999999,"
+                                         "\"status\":\"rejected\",\"purpose\":\"W01\","
+                                         "\"case_reference\":\"WA-1\"}",
+                                         &out),
+                   FLDM_E_NOT_FOUND, "not found", out == NULL);
             fldm_client_free(client);
         }
     }

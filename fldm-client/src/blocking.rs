@@ -91,6 +91,20 @@ impl HubClient {
         )
     }
 
+    /// See [`crate::HubClient::decide_correction`].
+    pub fn decide_correction(
+        &self,
+        correction_id: u64,
+        status: CorrectionStatus,
+        ctx: &Context,
+        idempotency_key: Option<&str>,
+    ) -> Result<Correction> {
+        self.rt.block_on(
+            self.inner
+                .decide_correction(correction_id, status, ctx, idempotency_key),
+        )
+    }
+
     /// See [`crate::HubClient::corrections`].
     pub fn corrections(
         &self,

@@ -8,9 +8,9 @@ use fldm_core::audit::{Operation as AuditOp, OutcomeKind};
 use fldm_core::ids::FldmId;
 use fldm_core::record::Anschrift;
 use fldm_core::wire::{
-    self, AddressUpdate, ChangeEntry, ChangesPage, Correction, CorrectionList, CorrectionReport,
-    CorrectionStatus, Disclosure, Health, Problem, ProblemCode, SearchRequest, SearchResponse,
-    WriteResult, headers,
+    self, AddressUpdate, ChangeEntry, ChangesPage, Correction, CorrectionDecision, CorrectionList,
+    CorrectionReport, CorrectionStatus, Disclosure, Health, Problem, ProblemCode, SearchRequest,
+    SearchResponse, WriteResult, headers,
 };
 use reqwest::Method;
 use serde::de::DeserializeOwned;
@@ -560,6 +560,53 @@ impl HubClient {
         call.subject = Some(id.to_string());
         self.execute(call, |b| {
             Ok((decode::<Correction>(b)?, Received::default()))
+        })
+        .await
+    }
+
+    /// Accept or reject a correction reported about a record this office
+    /// owns (`status`: `Accepted` or `Rejected`; a correction cannot be
+    /// reopened). Deciding the same way again changes nothing.
+    pub async fn decide_correction(
+        &self,
+        correction_id: u64,
+        status: CorrectionStatus,
+        ctx: &Context,
+        idempotency_key: Option<&str>,
+    ) -> Result<Correction> {
+        if status == CorrectionStatus::Open {
+            return Err(Error::Local(
+                fldm_core::ValidationError::new(
+                    "status",
+                    fldm_core::ValidationKind::Format {
+                        expected: "accepted or rejected",
+                    },
+                )
+                .into(),
+            ));
+        }
+        let key = idempotency_key
+            .map(str::to_string)
+            .unwrap_or_else(new_request_id);
+        check_header_value("idempotency_key", &key)?;
+        let mut call = Call::new(
+            Method::PUT,
+            format!("/corrections/{correction_id}/status"),
+            Some(ctx),
+        );
+        call.body = Some(
+            serde_json::to_vec(&CorrectionDecision { status })
+                .map_err(|e| Error::Protocol(e.to_string()))?,
+        );
+        call.idempotency_key = Some(key);
+        call.audit_op = AuditOp::Change;
+        self.execute(call, |b| {
+            let c = decode::<Correction>(b)?;
+            let r = Received {
+                subjects: vec![c.fldm_id.clone()],
+                ..Received::default()
+            };
+            Ok((c, r))
         })
         .await
     }

@@ -166,6 +166,15 @@ pub struct CorrectionReport {
     pub note: String,
 }
 
+/// The owning office's decision on a correction
+/// (`PUT /v1/corrections/{id}/status`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CorrectionDecision {
+    /// `accepted` or `rejected` (a correction cannot be reopened).
+    pub status: CorrectionStatus,
+}
+
 /// Status of a correction.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

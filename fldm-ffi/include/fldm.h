@@ -478,7 +478,8 @@ void fldm_change_free(fldm_change *change);
 // `health`; `get_person` (`fldm_id` or `azr_nummer`); `search` (`query`);
 // `update_address` (`fldm_id`, `anschrift`, `idempotency_key`?);
 // `report_correction` (`fldm_id`, `report`, `idempotency_key`?);
-// `corrections` (`status`?); `changes_page` (`cursor`?, `limit`?). Every
+// `corrections` (`status`?); `decide_correction` (`correction_id`,
+// `status`, `idempotency_key`?); `changes_page` (`cursor`?, `limit`?). Every
 // op except `health` takes `purpose` and `case_reference`?. `*out_json`
 // is the hub's response object. Errors are the same as the typed calls'.
 //

@@ -885,8 +885,8 @@ fn u64_field(req: &Value, name: &str, default: u64) -> Result<u64> {
 }
 
 /// The operations of `fldm_client_call_json`.
-const OPS: &str =
-    "health, get_person, search, update_address, report_correction, corrections, changes_page";
+const OPS: &str = "health, get_person, search, update_address, report_correction, corrections, \
+     decide_correction, changes_page";
 
 pub(crate) fn call_json(cl: &fldm_client, request: &str) -> Result<String> {
     let req: Value = from_json(request, "request")?;
@@ -957,6 +957,31 @@ pub(crate) fn call_json(cl: &fldm_client, request: &str) -> Result<String> {
             let list = cl.block(c.corrections(status, &ctx()?))?;
             to_json(&serde_json::json!({ "corrections": list }))
         }
+        "decide_correction" => {
+            let id = match req.get("correction_id") {
+                Some(v) => v.as_u64().ok_or_else(|| {
+                    Error::new(
+                        FLDM_E_INVALID_ARGUMENT,
+                        "request field \"correction_id\" must be a non-negative integer",
+                    )
+                })?,
+                None => {
+                    return Err(Error::new(
+                        FLDM_E_INVALID_ARGUMENT,
+                        "request field \"correction_id\" is missing",
+                    ));
+                }
+            };
+            let status: CorrectionStatus =
+                serde_json::from_value(Value::String(field(&req, "status")?.to_string()))
+                    .map_err(|e| Error::new(FLDM_E_INVALID_ARGUMENT, format!("status: {e}")))?;
+            to_json(&cl.block(c.decide_correction(
+                id,
+                status,
+                &ctx()?,
+                opt_field(&req, "idempotency_key")?,
+            ))?)
+        }
         "changes_page" => {
             let cursor = u64_field(&req, "cursor", 0)?;
             let limit = u32::try_from(u64_field(&req, "limit", 500)?).map_err(|_| {
@@ -983,7 +1008,8 @@ pub(crate) fn call_json(cl: &fldm_client, request: &str) -> Result<String> {
 /// `health`; `get_person` (`fldm_id` or `azr_nummer`); `search` (`query`);
 /// `update_address` (`fldm_id`, `anschrift`, `idempotency_key`?);
 /// `report_correction` (`fldm_id`, `report`, `idempotency_key`?);
-/// `corrections` (`status`?); `changes_page` (`cursor`?, `limit`?). Every
+/// `corrections` (`status`?); `decide_correction` (`correction_id`,
+/// `status`, `idempotency_key`?); `changes_page` (`cursor`?, `limit`?). Every
 /// op except `health` takes `purpose` and `case_reference`?. `*out_json`
 /// is the hub's response object. Errors are the same as the typed calls'.
 ///

@@ -42,14 +42,15 @@ async fn every_documented_operation_is_served() {
     let t = start(1).await;
     let id = t.seeded_ids(1).remove(0);
     let paths = documented();
-    assert_eq!(paths.len(), 12, "{paths:?}");
+    assert_eq!(paths.len(), 13, "{paths:?}");
     let c = t.client("datenschutz");
     for (path, methods) in &paths {
         assert!(!methods.is_empty(), "{path} documents no method");
         let url = t.url(
             &path
                 .replace("{fldm_id}", &id)
-                .replace("{azr_nummer}", "260101000001"),
+                .replace("{azr_nummer}", "260101000001")
+                .replace("{correction_id}", "1"),
         );
         for m in METHODS {
             let method =
@@ -386,7 +387,7 @@ async fn responses_match_the_documented_schemas() {
         )
         .await;
     assert_eq!(s, 200);
-    let (s, _) = ck
+    let (s, reported) = ck
         .check(
             wa,
             "post",
@@ -397,6 +398,25 @@ async fn responses_match_the_documented_schemas() {
         )
         .await;
     assert_eq!(s, 201);
+    // The owner decides it; another office may not; it cannot be reopened.
+    let decision = format!("/v1/corrections/{}/status", reported["id"]);
+    for (office, status, key, expected) in [
+        (abh, "accepted", "d1", 200),
+        (wa, "rejected", "d2", 403),
+        (abh, "open", "d3", 422),
+    ] {
+        let (s, _) = ck
+            .check(
+                office,
+                "put",
+                "/v1/corrections/{correction_id}/status",
+                &decision,
+                Some(j!({ "status": status })),
+                &[("Idempotency-Key", key)],
+            )
+            .await;
+        assert_eq!(s, expected, "{office}: {status}");
+    }
     // Reads of the other resources, then problems: (office, documented
     // path, requested path, expected status).
     let unreadable = format!("/v1/persons/{nid}");
@@ -428,7 +448,7 @@ async fn responses_match_the_documented_schemas() {
         .check(abh, "post", "/v1/persons", "/v1/persons", Some(j!({})), &[])
         .await;
     assert_eq!(s, 400);
-    assert_eq!(ck.checked.len(), 30 * 5 + 17);
+    assert_eq!(ck.checked.len(), 30 * 5 + 20);
     t.stop_and_verify().await;
 }
 

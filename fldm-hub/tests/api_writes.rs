@@ -297,6 +297,110 @@ async fn corrections_flow_to_the_owning_office() {
     )
     .await;
     assert_eq!((s, v["field"].as_str()), (422, Some("status")));
+
+    // The owner decides: accept the first, reject the second.
+    let first = items[0]["id"].as_u64().expect("id");
+    let second = items[1]["id"].as_u64().expect("id");
+    let status_url = |id: u64| t.url(&format!("/v1/corrections/{id}/status"));
+    let before = t.journal_len();
+    let (s, d) = send_json_as(
+        abh.put(status_url(first)),
+        "auslaenderbehoerde",
+        Some("dec-1"),
+        &json!({"status": "accepted"}),
+    )
+    .await;
+    assert_eq!(s, 200, "{d}");
+    assert_eq!(
+        (d["id"].as_u64(), d["status"].as_str()),
+        (Some(first), Some("accepted"))
+    );
+    // The decision is a logged change about the person concerned.
+    let rec = t.audit_records().pop().expect("record");
+    assert_eq!(t.journal_len(), before + 1);
+    assert_eq!(rec.operation, fldm_core::audit::Operation::Change);
+    assert_eq!(rec.requesting_office, "auslaenderbehoerde");
+    assert!(rec.subject_ref.is_some());
+    // A retry with the same key returns the stored answer; the same
+    // decision under a new key changes nothing.
+    for key in ["dec-1", "dec-1b"] {
+        let (s, again) = send_json_as(
+            abh.put(status_url(first)),
+            "auslaenderbehoerde",
+            Some(key),
+            &json!({"status": "accepted"}),
+        )
+        .await;
+        assert_eq!(
+            (s, again["status"].as_str()),
+            (200, Some("accepted")),
+            "{key}"
+        );
+    }
+    // Not the owner; a flip; reopening; unknown and malformed ids; no key.
+    let (s, v) = send_json_as(
+        wa.put(status_url(second)),
+        "wohnungsamt",
+        Some("dec-2"),
+        &json!({"status": "accepted"}),
+    )
+    .await;
+    assert_eq!(s, 403, "{v}");
+    for (id, status, code, field) in [
+        (first, "rejected", 422, Some("status")),
+        (second, "open", 422, Some("status")),
+        (999_999, "accepted", 404, None),
+    ] {
+        let (s, v) = send_json_as(
+            abh.put(status_url(id)),
+            "auslaenderbehoerde",
+            Some(&format!("dec-{id}-{status}")),
+            &json!({ "status": status }),
+        )
+        .await;
+        assert_eq!(
+            (s, v["field"].as_str()),
+            (code, field),
+            "{id} {status}: {v}"
+        );
+    }
+    let (s, v) = send_json_as(
+        abh.put(t.url("/v1/corrections/zwei/status")),
+        "auslaenderbehoerde",
+        Some("dec-x"),
+        &json!({"status": "accepted"}),
+    )
+    .await;
+    assert_eq!((s, v["field"].as_str()), (422, Some("id")));
+    let (s, v) = send(
+        ctx(abh.put(status_url(second)), "auslaenderbehoerde").json(&json!({"status": "rejected"})),
+    )
+    .await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (400, Some("idempotency_key_required"))
+    );
+    let (s, d) = send_json_as(
+        abh.put(status_url(second)),
+        "auslaenderbehoerde",
+        Some("dec-3"),
+        &json!({"status": "rejected"}),
+    )
+    .await;
+    assert_eq!((s, d["status"].as_str()), (200, Some("rejected")));
+    // Decided corrections leave the open list.
+    let (_, open) = send_as(
+        abh.get(t.url("/v1/corrections?status=open")),
+        "auslaenderbehoerde",
+    )
+    .await;
+    assert_eq!(open["corrections"], json!([]));
+    let (_, accepted) = send_as(
+        abh.get(t.url("/v1/corrections?status=accepted")),
+        "auslaenderbehoerde",
+    )
+    .await;
+    assert_eq!(accepted["corrections"][0]["id"].as_u64(), Some(first));
     t.stop_and_verify().await;
 }
 

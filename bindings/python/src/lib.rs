@@ -12,7 +12,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use fldm_client::wire::{CorrectionReport, SearchRequest};
+use fldm_client::wire::{CorrectionReport, CorrectionStatus, SearchRequest};
 use fldm_client::{Context, HubClientBuilder, RetryPolicy};
 use fldm_core::audit::{Bundle, PublicKey, verify_dir};
 use fldm_core::codec::json::{self as json_codec, Strictness};
@@ -320,6 +320,18 @@ fn ctx(purpose: &str, case: Option<&str>) -> Context {
     }
 }
 
+fn correction_status(s: &str) -> PyResult<CorrectionStatus> {
+    match s {
+        "open" => Ok(CorrectionStatus::Open),
+        "accepted" => Ok(CorrectionStatus::Accepted),
+        "rejected" => Ok(CorrectionStatus::Rejected),
+        _ => Err(errors::validation(
+            "status",
+            "status: open, accepted or rejected",
+        )),
+    }
+}
+
 fn json_arg<T: serde::de::DeserializeOwned>(what: &str, text: &str) -> PyResult<T> {
     serde_json::from_str(text).map_err(|e| errors::validation(what, &format!("{what}: {e}")))
 }
@@ -451,6 +463,42 @@ impl HubClient {
             .detach(|| {
                 self.inner
                     .report_correction(fldm_id, &report, &c, idempotency_key)
+            })
+            .map_err(client_error)?;
+        to_py(py, &r)
+    }
+
+    fn corrections<'py>(
+        &self,
+        py: Python<'py>,
+        status: Option<&str>,
+        purpose: &str,
+        case: Option<&str>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let status = status.map(correction_status).transpose()?;
+        let c = ctx(purpose, case);
+        let r = py
+            .detach(|| self.inner.corrections(status, &c))
+            .map_err(client_error)?;
+        to_py(py, &r)
+    }
+
+    #[pyo3(signature = (correction_id, status, purpose, case, idempotency_key))]
+    fn decide_correction<'py>(
+        &self,
+        py: Python<'py>,
+        correction_id: u64,
+        status: &str,
+        purpose: &str,
+        case: Option<&str>,
+        idempotency_key: Option<&str>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let status = correction_status(status)?;
+        let c = ctx(purpose, case);
+        let r = py
+            .detach(|| {
+                self.inner
+                    .decide_correction(correction_id, status, &c, idempotency_key)
             })
             .map_err(client_error)?;
         to_py(py, &r)

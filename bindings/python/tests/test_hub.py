@@ -87,6 +87,34 @@ def test_report_correction(fldm_hub: FldmHub):
     assert c["fldm_id"] == pid and c["status"] == "open"
 
 
+def test_owning_office_decides_corrections(fldm_hub: FldmHub):
+    w = fldm_hub.client("wohnungsamt")
+    abh = fldm_hub.client("auslaenderbehoerde")
+    pid = fldm_hub.fldm_ids[7]
+    c = w.report_correction(pid, ["grundpersonalien.geburtsname"], "differs from the lease",
+                            purpose="W01", case=CASE_W)
+    assert c["id"] in [x["id"] for x in abh.corrections(purpose="70", case=CASE_A, status="open")]
+    d = abh.decide_correction(c["id"], "accepted", purpose="70", case=CASE_A, idempotency_key=str(uuid.uuid4()))
+    assert (d["id"], d["status"], d["fldm_id"]) == (c["id"], "accepted", pid)
+    assert c["id"] not in [x["id"] for x in abh.corrections(purpose="70", case=CASE_A, status="open")]
+    assert c["id"] in [x["id"] for x in abh.corrections(purpose="70", case=CASE_A, status="accepted")]
+    # Deciding the same way again is harmless; changing it is not allowed.
+    assert abh.decide_correction(c["id"], "accepted", purpose="70", case=CASE_A)["status"] == "accepted"
+    with pytest.raises(fldm.ValidationError) as vi:
+        abh.decide_correction(c["id"], "rejected", purpose="70", case=CASE_A)
+    assert vi.value.field == "status"
+    # Only the owner decides.
+    c2 = w.report_correction(pid, ["grundpersonalien.vornamen"], "second report", purpose="W01", case=CASE_W)
+    with pytest.raises(fldm.PolicyDenied) as di:
+        w.decide_correction(c2["id"], "rejected", purpose="W01", case=CASE_W)
+    assert di.value.reason == "not_owner"
+    with pytest.raises(fldm.NotFound):
+        abh.decide_correction(10**9, "rejected", purpose="70", case=CASE_A)
+    with pytest.raises(fldm.ValidationError) as vi:
+        abh.decide_correction(c2["id"], "maybe", purpose="70", case=CASE_A)
+    assert vi.value.field == "status"
+
+
 def test_policy_denied_carries_reason_and_request_id(fldm_hub: FldmHub):
     w = fldm_hub.client("wohnungsamt")
     with pytest.raises(fldm.PolicyDenied) as ei:

@@ -16,9 +16,9 @@ use fldm_core::matching::{self, Query};
 use fldm_core::policy::{Decision, Operation, Permit, Request as PolicyRequest, today_utc};
 use fldm_core::record::Person;
 use fldm_core::wire::{
-    self, AddressUpdate, AuditCheckpoint, ChangeEntry, ChangesPage, CorrectionList,
-    CorrectionReport, DecisionInfo, Disclosure, Health, ProblemCode, SearchRequest, SearchResponse,
-    Statistics, StatisticsCell, WriteResult,
+    self, AddressUpdate, AuditCheckpoint, ChangeEntry, ChangesPage, CorrectionDecision,
+    CorrectionList, CorrectionReport, DecisionInfo, Disclosure, Health, ProblemCode, SearchRequest,
+    SearchResponse, Statistics, StatisticsCell, WriteResult,
 };
 use serde::{Deserialize, Serialize};
 
@@ -78,6 +78,13 @@ endpoint!(
     true,
     false,
     list_corrections_logic
+);
+endpoint!(
+    decide_correction,
+    AuditOp::Change,
+    true,
+    true,
+    decide_correction_logic
 );
 endpoint!(changes, AuditOp::Disclose, true, false, changes_logic);
 endpoint!(
@@ -642,6 +649,44 @@ pub fn report_correction_logic(
         )?;
         facts.disclosed = names(c.attributes);
         body(ctx, 201, "berichtigung", &correction_wire(&c), &[])
+    })
+}
+
+/// `PUT /v1/corrections/{id}/status`: the owning office accepts or rejects
+/// a correction reported about one of its records (requires a write rule
+/// for the purpose). Deciding the same way again changes nothing; a decided
+/// correction cannot be changed or reopened (`invalid_input`, field
+/// `status`); another office gets `policy_denied` with reason `not_owner`.
+pub fn decide_correction_logic(
+    st: &AppState,
+    ctx: &Ctx,
+    facts: &mut AuditFacts,
+    b: Bytes,
+) -> Result<Reply, ApiError> {
+    decide(st, ctx, Operation::Write, facts)?;
+    idempotency_key(ctx)?;
+    let id: u64 = segment(ctx, 3)
+        .parse()
+        .ok()
+        .filter(|&n| n > 0 && n <= i64::MAX as u64)
+        .ok_or_else(|| ApiError::invalid("id", "id: a correction id (a positive integer)"))?;
+    let decision: CorrectionDecision = request_body(ctx, &b)?;
+    let status = match decision.status {
+        wire::CorrectionStatus::Accepted => CorrectionStatus::Accepted,
+        wire::CorrectionStatus::Rejected => CorrectionStatus::Rejected,
+        wire::CorrectionStatus::Open => {
+            return Err(ApiError::invalid(
+                "status",
+                "status: accepted or rejected (a correction cannot be reopened)",
+            ));
+        }
+    };
+    let office = ctx.office().to_string();
+    idempotent_write(st, ctx, facts, &b, |tx, facts| {
+        let c = tx.set_correction_status(id, status, &office)?;
+        facts.subject = Some(c.fldm_id.as_str().to_string());
+        facts.disclosed = names(c.attributes);
+        body(ctx, 200, "berichtigung", &correction_wire(&c), &[])
     })
 }
 

@@ -498,6 +498,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/v1/persons/{id}/anschrift", put(h::put_anschrift))
         .route("/v1/persons/{id}/corrections", post(h::report_correction))
         .route("/v1/corrections", get(h::list_corrections))
+        .route("/v1/corrections/{id}/status", put(h::decide_correction))
         .route("/v1/changes", get(h::changes))
         .route("/v1/audit/checkpoint", get(h::audit_checkpoint))
         .route("/v1/audit/proof", get(h::audit_proof))

@@ -377,6 +377,30 @@ class HubClient:
             fldm_id, list(attributes), note, purpose, case, idempotency_key
         )
 
+    def corrections(
+        self, *, purpose: str, case: str | None = None, status: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Corrections reported about records this office owns, oldest
+        first; ``status``: ``"open"``, ``"accepted"``, ``"rejected"`` or
+        ``None`` for all."""
+        return self._native.corrections(status, purpose, case)
+
+    def decide_correction(
+        self,
+        correction_id: int,
+        status: str,
+        *,
+        purpose: str,
+        case: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> dict[str, Any]:
+        """Accept (``"accepted"``) or reject (``"rejected"``) a correction
+        reported about a record this office owns. Deciding the same way
+        again changes nothing; a decided correction cannot be changed
+        (``ValidationError``, ``field == "status"``); another office gets
+        ``PolicyDenied`` (``reason == "not_owner"``)."""
+        return self._native.decide_correction(correction_id, status, purpose, case, idempotency_key)
+
     def changes(
         self, *, purpose: str, case: str | None = None, cursor: int = 0, page_size: int = 500
     ) -> Iterator[dict[str, Any]]:

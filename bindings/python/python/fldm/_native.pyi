@@ -127,6 +127,17 @@ class HubClient:
         case: Optional[str],
         idempotency_key: Optional[str],
     ) -> dict[str, Any]: ...
+    def corrections(
+        self, status: Optional[str], purpose: str, case: Optional[str]
+    ) -> list[dict[str, Any]]: ...
+    def decide_correction(
+        self,
+        correction_id: int,
+        status: str,
+        purpose: str,
+        case: Optional[str],
+        idempotency_key: Optional[str],
+    ) -> dict[str, Any]: ...
     def changes_page(
         self, cursor: int, limit: int, purpose: str, case: Optional[str]
     ) -> dict[str, Any]: ...
