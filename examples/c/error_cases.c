@@ -148,6 +148,12 @@ int main(int argc, char **argv) {
                                          "\"case_reference\":\"WA-1\"}",
                                          &out),
                    FLDM_E_NOT_FOUND, "not found", out == NULL);
+            expect("access_report is for the data-protection office (hub)",
+                   fldm_client_call_json(client,
+                                         "{\"op\":\"access_report\",\"fldm_id\":\"P000000001\","
+                                         "\"purpose\":\"W01\",\"case_reference\":\"WA-1\"}",
+                                         &out),
+                   FLDM_E_POLICY_DENIED, "denied by policy", out == NULL);
             fldm_client_free(client);
         }
     }

@@ -5,8 +5,8 @@
 
 use fldm_core::record::Anschrift;
 use fldm_core::wire::{
-    ChangeEntry, ChangesPage, Correction, CorrectionReport, CorrectionStatus, Disclosure, Health,
-    SearchRequest, SearchResponse, WriteResult,
+    AccessReport, ChangeEntry, ChangesPage, Correction, CorrectionReport, CorrectionStatus,
+    Disclosure, Health, SearchRequest, SearchResponse, WriteResult,
 };
 
 use crate::builder::HubClientBuilder;
@@ -103,6 +103,11 @@ impl HubClient {
             self.inner
                 .decide_correction(correction_id, status, ctx, idempotency_key),
         )
+    }
+
+    /// See [`crate::HubClient::access_report`].
+    pub fn access_report(&self, fldm_id: &str, ctx: &Context) -> Result<AccessReport> {
+        self.rt.block_on(self.inner.access_report(fldm_id, ctx))
     }
 
     /// See [`crate::HubClient::corrections`].

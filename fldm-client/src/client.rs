@@ -8,9 +8,9 @@ use fldm_core::audit::{Operation as AuditOp, OutcomeKind};
 use fldm_core::ids::FldmId;
 use fldm_core::record::Anschrift;
 use fldm_core::wire::{
-    self, AddressUpdate, ChangeEntry, ChangesPage, Correction, CorrectionDecision, CorrectionList,
-    CorrectionReport, CorrectionStatus, Disclosure, Health, Problem, ProblemCode, SearchRequest,
-    SearchResponse, WriteResult, headers,
+    self, AccessReport, AddressUpdate, ChangeEntry, ChangesPage, Correction, CorrectionDecision,
+    CorrectionList, CorrectionReport, CorrectionStatus, Disclosure, Health, Problem, ProblemCode,
+    SearchRequest, SearchResponse, WriteResult, headers,
 };
 use reqwest::Method;
 use serde::de::DeserializeOwned;
@@ -607,6 +607,22 @@ impl HubClient {
                 ..Received::default()
             };
             Ok((c, r))
+        })
+        .await
+    }
+
+    /// The data-subject access report of one person (DSGVO Art. 15, AZRG
+    /// § 34): every hub-journal record about them. For the data-protection
+    /// office (operation `audit`).
+    pub async fn access_report(&self, fldm_id: &str, ctx: &Context) -> Result<AccessReport> {
+        let id = FldmId::parse(fldm_id)
+            .map_err(|k| Error::Local(fldm_core::ValidationError::new("fldm_id", k).into()))?;
+        let mut call = Call::new(Method::GET, "/audit/access-report", Some(ctx));
+        call.query.push(("fldm_id", id.to_string()));
+        call.audit_op = AuditOp::Query;
+        call.subject = Some(id.to_string());
+        self.execute(call, |b| {
+            Ok((decode::<AccessReport>(b)?, Received::default()))
         })
         .await
     }

@@ -166,6 +166,52 @@ pub struct CorrectionReport {
     pub note: String,
 }
 
+/// One journal record about the person, in a data-subject access report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessReportEntry {
+    /// Position in the hub's journal.
+    pub index: u64,
+    /// When (RFC 3339, UTC, milliseconds).
+    pub time: String,
+    /// What was done (`disclose`, `collect`, `change`, `query`, ...).
+    pub operation: String,
+    /// The office that asked.
+    pub requesting_office: String,
+    /// The office that received data, if any left the hub.
+    pub recipient: Option<String>,
+    /// Purpose code (Abrufzweck).
+    pub purpose: String,
+    /// Case reference (Geschäftszeichen) of the requesting office.
+    pub case_reference: Option<String>,
+    /// Legal basis of the deciding rule.
+    pub legal_basis: Option<String>,
+    /// The deciding rule.
+    pub rule_id: Option<String>,
+    /// Catalogue names of the attributes in the response.
+    pub disclosed_attributes: Vec<String>,
+    /// `permitted`, `denied` or `error`.
+    pub outcome: String,
+    /// Reason code of the outcome.
+    pub reason: Option<String>,
+}
+
+/// Who received what about one person, and why (DSGVO Art. 15, AZRG § 34):
+/// the hub-journal records that concern the person, alone or among others.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessReport {
+    /// Request id.
+    pub request_id: String,
+    /// The person.
+    pub fldm_id: String,
+    /// The records about the person, oldest first.
+    pub entries: Vec<AccessReportEntry>,
+    /// Journal entries examined.
+    pub examined: u64,
+    /// Of those, entries already pruned to their hash (retention ended),
+    /// whose content can no longer be searched.
+    pub pruned: u64,
+}
+
 /// The owning office's decision on a correction
 /// (`PUT /v1/corrections/{id}/status`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

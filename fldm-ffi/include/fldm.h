@@ -479,7 +479,8 @@ void fldm_change_free(fldm_change *change);
 // `update_address` (`fldm_id`, `anschrift`, `idempotency_key`?);
 // `report_correction` (`fldm_id`, `report`, `idempotency_key`?);
 // `corrections` (`status`?); `decide_correction` (`correction_id`,
-// `status`, `idempotency_key`?); `changes_page` (`cursor`?, `limit`?). Every
+// `status`, `idempotency_key`?); `changes_page` (`cursor`?, `limit`?);
+// `access_report` (`fldm_id`). Every
 // op except `health` takes `purpose` and `case_reference`?. `*out_json`
 // is the hub's response object. Errors are the same as the typed calls'.
 //

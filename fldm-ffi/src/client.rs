@@ -886,7 +886,7 @@ fn u64_field(req: &Value, name: &str, default: u64) -> Result<u64> {
 
 /// The operations of `fldm_client_call_json`.
 const OPS: &str = "health, get_person, search, update_address, report_correction, corrections, \
-     decide_correction, changes_page";
+     decide_correction, changes_page, access_report";
 
 pub(crate) fn call_json(cl: &fldm_client, request: &str) -> Result<String> {
     let req: Value = from_json(request, "request")?;
@@ -957,6 +957,7 @@ pub(crate) fn call_json(cl: &fldm_client, request: &str) -> Result<String> {
             let list = cl.block(c.corrections(status, &ctx()?))?;
             to_json(&serde_json::json!({ "corrections": list }))
         }
+        "access_report" => to_json(&cl.block(c.access_report(field(&req, "fldm_id")?, &ctx()?))?),
         "decide_correction" => {
             let id = match req.get("correction_id") {
                 Some(v) => v.as_u64().ok_or_else(|| {
@@ -1009,7 +1010,8 @@ pub(crate) fn call_json(cl: &fldm_client, request: &str) -> Result<String> {
 /// `update_address` (`fldm_id`, `anschrift`, `idempotency_key`?);
 /// `report_correction` (`fldm_id`, `report`, `idempotency_key`?);
 /// `corrections` (`status`?); `decide_correction` (`correction_id`,
-/// `status`, `idempotency_key`?); `changes_page` (`cursor`?, `limit`?). Every
+/// `status`, `idempotency_key`?); `changes_page` (`cursor`?, `limit`?);
+/// `access_report` (`fldm_id`). Every
 /// op except `health` takes `purpose` and `case_reference`?. `*out_json`
 /// is the hub's response object. Errors are the same as the typed calls'.
 ///

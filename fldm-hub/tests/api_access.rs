@@ -401,3 +401,79 @@ async fn bulk_disclosures_name_every_person_concerned() {
     }
     t.stop_and_verify().await;
 }
+
+/// The data-protection office's access report lists every record about a
+/// person — single reads and bulk disclosures — and nothing about others.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn access_report_lists_every_disclosure_about_the_person() {
+    let t = start(20).await;
+    let ids = t.seeded_ids(20);
+    let (me, other) = (&ids[3], &ids[4]);
+    let wa = t.client("wohnungsamt");
+    let abh = t.client("auslaenderbehoerde");
+    let ds = t.client("datenschutz");
+    let (s, _) = send_as(wa.get(t.url(&format!("/v1/persons/{me}"))), "wohnungsamt").await;
+    assert_eq!(s, 200);
+    let (s, _) = send_as(
+        wa.get(t.url(&format!("/v1/persons/{other}"))),
+        "wohnungsamt",
+    )
+    .await;
+    assert_eq!(s, 200);
+    let (s, _) = send_as(abh.get(t.url("/v1/changes?limit=50")), "auslaenderbehoerde").await;
+    assert_eq!(s, 200);
+    // A denied read is in the report too (no data left the hub).
+    let (s, _) = send_as(
+        t.client("statistikstelle")
+            .get(t.url(&format!("/v1/persons/{me}"))),
+        "statistikstelle",
+    )
+    .await;
+    assert_eq!(s, 403);
+
+    let url = t.url(&format!("/v1/audit/access-report?fldm_id={me}"));
+    let (s, r) = send_as(ds.get(&url), "datenschutz").await;
+    assert_eq!(s, 200, "{r}");
+    assert_eq!(r["fldm_id"], me.as_str());
+    let entries = r["entries"].as_array().expect("entries");
+    let offices: Vec<(&str, &str)> = entries
+        .iter()
+        .map(|e| {
+            (
+                e["requesting_office"].as_str().expect("office"),
+                e["outcome"].as_str().expect("outcome"),
+            )
+        })
+        .collect();
+    // Seeding is not an office's request; the three accesses are.
+    assert_eq!(
+        offices,
+        [
+            ("wohnungsamt", "permitted"),
+            ("auslaenderbehoerde", "permitted"),
+            ("statistikstelle", "denied")
+        ]
+    );
+    assert_eq!(entries[0]["rule_id"], "wohnungsamt-identifikation");
+    assert_eq!(entries[0]["recipient"], "wohnungsamt");
+    assert_eq!(entries[2]["recipient"], serde_json::Value::Null);
+    assert!(entries.iter().all(|e| e.get("retrieving_person").is_none()));
+    assert!(r["examined"].as_u64().expect("examined") >= 4);
+    // The report request is itself logged, about the person.
+    let key = fldm_core::audit::PseudonymKey::load(&t.dir().join("pseudonym.hex")).expect("key");
+    let rec = t.audit_records().pop().expect("record");
+    assert_eq!(rec.requesting_office, "datenschutz");
+    assert!(rec.concerns(&key.subject_ref(me)));
+
+    // Only the data-protection office; the id is checked.
+    let (s, _) = send_as(wa.get(&url), "wohnungsamt").await;
+    assert_eq!(s, 403);
+    for bad in [
+        "/v1/audit/access-report",
+        "/v1/audit/access-report?fldm_id=%20",
+    ] {
+        let (s, v) = send_as(ds.get(t.url(bad)), "datenschutz").await;
+        assert_eq!((s, v["field"].as_str()), (422, Some("fldm_id")), "{bad}");
+    }
+    t.stop_and_verify().await;
+}

@@ -42,7 +42,7 @@ async fn every_documented_operation_is_served() {
     let t = start(1).await;
     let id = t.seeded_ids(1).remove(0);
     let paths = documented();
-    assert_eq!(paths.len(), 13, "{paths:?}");
+    assert_eq!(paths.len(), 14, "{paths:?}");
     let c = t.client("datenschutz");
     for (path, methods) in &paths {
         assert!(!methods.is_empty(), "{path} documents no method");
@@ -420,12 +420,15 @@ async fn responses_match_the_documented_schemas() {
     // Reads of the other resources, then problems: (office, documented
     // path, requested path, expected status).
     let unreadable = format!("/v1/persons/{nid}");
+    let report = format!("/v1/audit/access-report?fldm_id={nid}");
     for (office, template, actual, expected) in [
         (abh, "/v1/corrections", "/v1/corrections?status=open", 200),
         (abh, "/v1/changes", "/v1/changes?cursor=0&limit=50", 200),
         (wa, "/v1/changes", "/v1/changes?cursor=0&limit=50", 200),
         (ds, "/v1/audit/checkpoint", "/v1/audit/checkpoint", 200),
         (ds, "/v1/audit/proof", "/v1/audit/proof?index=3", 200),
+        (ds, "/v1/audit/access-report", report.as_str(), 200),
+        (wa, "/v1/audit/access-report", report.as_str(), 403),
         (st, "/v1/statistics", "/v1/statistics", 200),
         (st, "/v1/persons/{fldm_id}", unreadable.as_str(), 403),
         (abh, "/v1/persons/{fldm_id}", "/v1/persons/PUNKNOWN", 404),
@@ -448,7 +451,7 @@ async fn responses_match_the_documented_schemas() {
         .check(abh, "post", "/v1/persons", "/v1/persons", Some(j!({})), &[])
         .await;
     assert_eq!(s, 400);
-    assert_eq!(ck.checked.len(), 30 * 5 + 20);
+    assert_eq!(ck.checked.len(), 30 * 5 + 22);
     t.stop_and_verify().await;
 }
 

@@ -468,6 +468,20 @@ impl HubClient {
         to_py(py, &r)
     }
 
+    fn access_report<'py>(
+        &self,
+        py: Python<'py>,
+        fldm_id: &str,
+        purpose: &str,
+        case: Option<&str>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let c = ctx(purpose, case);
+        let r = py
+            .detach(|| self.inner.access_report(fldm_id, &c))
+            .map_err(client_error)?;
+        to_py(py, &r)
+    }
+
     fn corrections<'py>(
         &self,
         py: Python<'py>,

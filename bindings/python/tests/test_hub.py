@@ -115,6 +115,24 @@ def test_owning_office_decides_corrections(fldm_hub: FldmHub):
     assert vi.value.field == "status"
 
 
+def test_access_report_names_recipients_and_legal_basis(fldm_hub: FldmHub):
+    pid = fldm_hub.fldm_ids[9]
+    w = fldm_hub.client("wohnungsamt")
+    w.get_person(pid, purpose="W01", case=CASE_W)
+    ds = fldm_hub.client("datenschutz")
+    r = ds.access_report(pid, purpose="D01", case="DS-2026-7")
+    assert r["fldm_id"] == pid and r["examined"] >= len(r["entries"]) > 0
+    reads = [e for e in r["entries"] if e["requesting_office"] == "wohnungsamt"]
+    assert reads and reads[-1]["recipient"] == "wohnungsamt"
+    assert reads[-1]["rule_id"] == "wohnungsamt-identifikation" and reads[-1]["legal_basis"]
+    assert "grundpersonalien.familienname" in reads[-1]["disclosed_attributes"]
+    with pytest.raises(fldm.PolicyDenied):
+        w.access_report(pid, purpose="W01", case=CASE_W)
+    with pytest.raises(fldm.ValidationError) as vi:
+        ds.access_report("no such id", purpose="D01", case="DS-2026-7")
+    assert vi.value.field == "fldm_id"
+
+
 def test_policy_denied_carries_reason_and_request_id(fldm_hub: FldmHub):
     w = fldm_hub.client("wohnungsamt")
     with pytest.raises(fldm.PolicyDenied) as ei:

@@ -16,9 +16,9 @@ use fldm_core::matching::{self, Query};
 use fldm_core::policy::{Decision, Operation, Permit, Request as PolicyRequest, today_utc};
 use fldm_core::record::Person;
 use fldm_core::wire::{
-    self, AddressUpdate, AuditCheckpoint, ChangeEntry, ChangesPage, CorrectionDecision,
-    CorrectionList, CorrectionReport, DecisionInfo, Disclosure, Health, ProblemCode, SearchRequest,
-    SearchResponse, Statistics, StatisticsCell, WriteResult,
+    self, AccessReport, AccessReportEntry, AddressUpdate, AuditCheckpoint, ChangeEntry,
+    ChangesPage, CorrectionDecision, CorrectionList, CorrectionReport, DecisionInfo, Disclosure,
+    Health, ProblemCode, SearchRequest, SearchResponse, Statistics, StatisticsCell, WriteResult,
 };
 use serde::{Deserialize, Serialize};
 
@@ -95,6 +95,13 @@ endpoint!(
     checkpoint_logic
 );
 endpoint!(audit_proof, AuditOp::Query, true, false, proof_logic);
+endpoint!(
+    access_report,
+    AuditOp::Query,
+    true,
+    false,
+    access_report_logic
+);
 endpoint!(statistics, AuditOp::Query, true, false, statistics_logic);
 
 // ---------------------------------------------------------------------------
@@ -323,9 +330,13 @@ pub fn get_person_logic(
     facts: &mut AuditFacts,
     _b: Bytes,
 ) -> Result<Reply, ApiError> {
+    // The person asked about is recorded even when the policy denies the
+    // read, so that an access report also shows refused attempts.
+    if let Ok(id) = FldmId::parse(segment(ctx, 3)) {
+        facts.subject = Some(id.as_str().to_string());
+    }
     let permit = decide(st, ctx, Operation::Read, facts)?;
     let id = parse_id(segment(ctx, 3))?;
-    facts.subject = Some(id.as_str().to_string());
     let rec = st.store.get(&id)?;
     disclosure_reply(ctx, facts, &permit, &rec)
 }
@@ -829,6 +840,73 @@ pub fn checkpoint_logic(
         public_key: st.public_key_hex.clone(),
     };
     body(ctx, 200, "pruefpunkt", &out, &[])
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AccessReportQuery {
+    fldm_id: Option<String>,
+}
+
+/// `GET /v1/audit/access-report?fldm_id=P…` (operation `audit`): every
+/// hub-journal record about the person — alone (`subject_ref`) or among
+/// others (`subject_refs`: search candidates, change-feed pages) — for a
+/// data-subject access request (DSGVO Art. 15, AZRG § 34). The clerks'
+/// user ids are left out: the report names bodies, purposes and legal bases.
+/// Reads the whole journal (a rare request of the data-protection office).
+pub fn access_report_logic(
+    st: &AppState,
+    ctx: &Ctx,
+    facts: &mut AuditFacts,
+    _b: Bytes,
+) -> Result<Reply, ApiError> {
+    decide(st, ctx, Operation::Audit, facts)?;
+    let q: AccessReportQuery = query_params(ctx)?;
+    let id = q
+        .fldm_id
+        .ok_or_else(|| ApiError::invalid("fldm_id", "fldm_id: value is missing"))?;
+    let id = parse_id(&id)?;
+    facts.subject = Some(id.as_str().to_string());
+    let dir = st.journal.dir().ok_or_else(ApiError::internal)?;
+    let all = fldm_core::audit::read_entries(dir).map_err(|_| ApiError::internal())?;
+    let subject = st.pseudonym.subject_ref(id.as_str());
+    let mut pruned = 0u64;
+    let mut entries = Vec::new();
+    for e in &all {
+        let e = match e {
+            fldm_core::audit::ReadEntry::Entry(e) => e,
+            fldm_core::audit::ReadEntry::Pruned { .. } => {
+                pruned += 1;
+                continue;
+            }
+        };
+        let r = &e.record;
+        if !r.concerns(&subject) {
+            continue;
+        }
+        entries.push(AccessReportEntry {
+            index: e.index,
+            time: fldm_core::audit::format_time_ms(r.time_ms),
+            operation: r.operation.as_str().to_string(),
+            requesting_office: r.requesting_office.clone(),
+            recipient: r.recipient.clone(),
+            purpose: r.purpose.clone(),
+            case_reference: r.case_reference.clone(),
+            legal_basis: r.legal_basis.clone(),
+            rule_id: r.rule_id.clone(),
+            disclosed_attributes: r.disclosed_attributes.clone(),
+            outcome: r.outcome.kind.as_str().to_string(),
+            reason: r.outcome.reason.clone(),
+        });
+    }
+    let out = AccessReport {
+        request_id: ctx.request_id.clone(),
+        fldm_id: id.as_str().to_string(),
+        entries,
+        examined: all.len() as u64,
+        pruned,
+    };
+    body(ctx, 200, "auskunft", &out, &[])
 }
 
 #[derive(Debug, Deserialize)]

@@ -502,6 +502,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/v1/changes", get(h::changes))
         .route("/v1/audit/checkpoint", get(h::audit_checkpoint))
         .route("/v1/audit/proof", get(h::audit_proof))
+        .route("/v1/audit/access-report", get(h::access_report))
         .route("/v1/statistics", get(h::statistics))
         .fallback(fallback)
         .method_not_allowed_fallback(method_not_allowed)

@@ -377,6 +377,14 @@ class HubClient:
             fldm_id, list(attributes), note, purpose, case, idempotency_key
         )
 
+    def access_report(self, fldm_id: str, *, purpose: str, case: str | None = None) -> dict[str, Any]:
+        """Who received what about the person, and why (DSGVO Art. 15,
+        AZRG § 34): ``{"fldm_id", "entries": [{"time", "operation",
+        "requesting_office", "recipient", "purpose", "legal_basis",
+        "rule_id", "disclosed_attributes", "outcome", ...}], "examined",
+        "pruned"}``. For the data-protection office (an ``audit`` rule)."""
+        return self._native.access_report(fldm_id, purpose, case)
+
     def corrections(
         self, *, purpose: str, case: str | None = None, status: str | None = None
     ) -> list[dict[str, Any]]:
