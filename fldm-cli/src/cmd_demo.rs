@@ -5,7 +5,9 @@
 //! links a few local cases by search, fetches their filtered records and
 //! writes back an address; the social-welfare office reads the change feed;
 //! the housing office reports a correction that the foreigners' authority
-//! lists; finally the hub journal and every client journal are verified.
+//! lists and accepts; the data-protection office asks the hub who received
+//! one person's data (DSGVO Art. 15); finally the hub journal and every
+//! client journal are verified.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -151,14 +153,19 @@ pub fn run(a: DemoArgs) -> CmdResult {
     let story = story?;
 
     // 6. Verify the journals offline.
-    println!("\n6. Verifying the audit journals offline");
+    println!("\n7. Verifying the audit journals offline");
     let mut all_intact = true;
     let mut journals = vec![(
         "hub".to_string(),
         dir.join("hub-audit"),
         dir.join(HUB_PUBLIC_KEY),
     )];
-    for o in ["wohnungsamt", "sozialamt", "auslaenderbehoerde"] {
+    for o in [
+        "wohnungsamt",
+        "sozialamt",
+        "auslaenderbehoerde",
+        "datenschutz",
+    ] {
         journals.push((
             format!("client {o}"),
             dir.join(format!("journal-{o}")),
@@ -198,8 +205,12 @@ pub fn run(a: DemoArgs) -> CmdResult {
         story.feed_entries
     );
     println!(
-        "  corrections open at the foreigners' authority: {}",
-        story.open_corrections
+        "  corrections open at the foreigners' authority: {} (accepted: {})",
+        story.open_corrections, story.corrections_accepted
+    );
+    println!(
+        "  access report (DSGVO Art. 15) for one person: {} journal records, {} of them disclosures",
+        story.report_records, story.report_disclosures
     );
     println!(
         "  journals verified: {}",
@@ -232,12 +243,16 @@ struct Story {
     retry_applied_once: bool,
     feed_entries: usize,
     open_corrections: usize,
+    corrections_accepted: usize,
+    report_records: usize,
+    report_disclosures: usize,
 }
 
 fn play(dir: &Path, base_url: &str, a: &DemoArgs) -> Result<Story, Box<dyn std::error::Error>> {
     let wohnungsamt = client(dir, "wohnungsamt", base_url)?;
     let sozialamt = client(dir, "sozialamt", base_url)?;
     let abh = client(dir, "auslaenderbehoerde", base_url)?;
+    let datenschutz = client(dir, "datenschutz", base_url)?;
     let ctx_w = |n: usize| Context::new("W01").case(format!("WA-2026-{:04}", 815 + n));
 
     // 3. Link local cases by search. The housing office's own case list has
@@ -349,7 +364,8 @@ fn play(dir: &Path, base_url: &str, a: &DemoArgs) -> Result<Story, Box<dyn std::
     }
 
     // Correction.
-    let mut open = 0;
+    let (mut open, mut accepted) = (0, 0);
+    let (mut report_records, mut report_disclosures) = (0, 0);
     if let Some(id) = linked.first() {
         let report = CorrectionReport {
             attributes: vec!["grundpersonalien.geburtsname".into()],
@@ -371,8 +387,39 @@ fn play(dir: &Path, base_url: &str, a: &DemoArgs) -> Result<Story, Box<dyn std::
         )?;
         open = list.len();
         println!("   foreigners' authority lists {open} open correction(s)");
+        for item in &list {
+            let d = abh.decide_correction(
+                item.id,
+                CorrectionStatus::Accepted,
+                &Context::new("70").case("ABH-2026-0001"),
+                Some(&format!("demo-decision-{}", item.id)),
+            )?;
+            accepted += usize::from(d.status == CorrectionStatus::Accepted);
+        }
+        println!(
+            "   and accepts {accepted} (it corrects the record itself, which reaches everyone through the change feed)"
+        );
+
+        // 6. Data-subject access (DSGVO Art. 15, AZRG § 34).
+        let r = datenschutz.access_report(id, &Context::new("D01").case("DS-2026-0001"))?;
+        report_records = r.entries.len();
+        report_disclosures = r.entries.iter().filter(|e| e.recipient.is_some()).count();
+        println!(
+            "\n   Data-protection office (datenschutz, purpose D01): access report for {id}, {report_records} records in the hub journal:"
+        );
+        for e in &r.entries {
+            println!(
+                "     {}  {:<8}  {:<20}  purpose {:<4}  {:<9}  {}",
+                e.time,
+                e.operation,
+                e.requesting_office,
+                e.purpose,
+                e.outcome,
+                e.legal_basis.as_deref().unwrap_or("-")
+            );
+        }
     }
-    for c in [&wohnungsamt, &sozialamt, &abh] {
+    for c in [&wohnungsamt, &sozialamt, &abh, &datenschutz] {
         c.journal_checkpoint()?;
     }
     Ok(Story {
@@ -383,5 +430,8 @@ fn play(dir: &Path, base_url: &str, a: &DemoArgs) -> Result<Story, Box<dyn std::
         retry_applied_once,
         feed_entries,
         open_corrections: open,
+        corrections_accepted: accepted,
+        report_records,
+        report_disclosures,
     })
 }

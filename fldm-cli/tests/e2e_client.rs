@@ -685,6 +685,19 @@ fn demo_completes_and_journals_verify() {
         out.contains("retry with the same idempotency key applied once: true"),
         "{out}"
     );
+    assert!(out.contains("(accepted: 1)"), "{out}");
+    // The access report finds the person's search, read, write-back and
+    // correction records, several of them disclosures.
+    let report = out
+        .lines()
+        .find_map(|l| l.strip_prefix("  access report (DSGVO Art. 15) for one person: "))
+        .expect("access report line");
+    let records: usize = report
+        .split(' ')
+        .next()
+        .and_then(|n| n.parse().ok())
+        .expect("count");
+    assert!(records >= 4, "{report}");
     // What was kept verifies with `fldm audit verify` too.
     let o = Command::new(FLDM)
         .args(["audit", "verify"])
