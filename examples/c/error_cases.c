@@ -122,6 +122,23 @@ int main(int argc, char **argv) {
         fldm_client_free(client);
     }
 
+    /* 401: the hub's certificate does not chain to the trusted root (a
+     * leaf certificate is given as the CA) */
+    if (argc == 5) {
+        char *not_a_ca = path(pki, "wohnungsamt.pem");
+        client = client_for(argv[4], pki, not_a_ca, &err);
+        if (err) {
+            expect("client with a leaf as CA", err, 0, "", 0);
+        } else {
+            fldm_disclosure *d = NULL;
+            expect("untrusted hub certificate",
+                   fldm_client_get_person(client, "P000000001", FLDM_ID_FLDM, "W01", "WA-1", &d),
+                   FLDM_E_TLS, "TLS", d == NULL);
+            fldm_client_free(client);
+        }
+        free(not_a_ca);
+    }
+
     /* 3xx from the hub, and 1xx for an unknown JSON op */
     if (argc == 5) {
         client = client_for(argv[4], pki, NULL, &err);
