@@ -627,27 +627,45 @@ impl HubClient {
         .await
     }
 
-    /// Corrections reported to this (owning) office.
+    /// Corrections reported to this (owning) office, oldest first; fetched
+    /// page by page (up to 1,000 per request) until the end.
     pub async fn corrections(
         &self,
         status: Option<CorrectionStatus>,
         ctx: &Context,
     ) -> Result<Vec<Correction>> {
-        let mut call = Call::new(Method::GET, "/corrections", Some(ctx));
-        if let Some(s) = status {
-            let s = serde_json::to_value(s)
+        let status = status.map(|s| {
+            serde_json::to_value(s)
                 .ok()
                 .and_then(|v| v.as_str().map(str::to_string))
-                .unwrap_or_default();
-            call.query.push(("status", s));
+                .unwrap_or_default()
+        });
+        let mut out: Vec<Correction> = Vec::new();
+        loop {
+            // One request (and one journal record) per page.
+            let mut call = Call::new(Method::GET, "/corrections", Some(ctx));
+            if let Some(s) = &status {
+                call.query.push(("status", s.clone()));
+            }
+            if let Some(last) = out.last() {
+                call.query.push(("after", last.id.to_string()));
+            }
+            let page = self
+                .execute(call, |b| {
+                    let page = decode::<CorrectionList>(b)?;
+                    let r = Received {
+                        subjects: page.corrections.iter().map(|c| c.fldm_id.clone()).collect(),
+                        ..Received::default()
+                    };
+                    Ok((page, r))
+                })
+                .await?;
+            let more = page.has_more && !page.corrections.is_empty();
+            out.extend(page.corrections);
+            if !more {
+                return Ok(out);
+            }
         }
-        self.execute(call, |b| {
-            Ok((
-                decode::<CorrectionList>(b)?.corrections,
-                Received::default(),
-            ))
-        })
-        .await
     }
 
     /// One page of the change feed after `cursor`.

@@ -316,6 +316,10 @@ pub struct CorrectionList {
     pub request_id: String,
     /// Corrections, oldest first.
     pub corrections: Vec<Correction>,
+    /// Whether more corrections follow the last one (ask again with
+    /// `after` = its id).
+    #[serde(default)]
+    pub has_more: bool,
 }
 
 /// One cell of an anonymised statistic.

@@ -401,6 +401,61 @@ async fn corrections_flow_to_the_owning_office() {
     )
     .await;
     assert_eq!(accepted["corrections"][0]["id"].as_u64(), Some(first));
+
+    // Pages: `limit` per request, `after` the last id, `has_more`; the
+    // audit record of a page names every person in it.
+    let other = t.seeded_ids(3).remove(1);
+    let (s, _) = send_json_as(
+        wa.post(t.url(&format!("/v1/persons/{other}/corrections"))),
+        "wohnungsamt",
+        Some("corr-4"),
+        &json!({"attributes": ["grundpersonalien.vornamen"], "note": "zweite Person"}),
+    )
+    .await;
+    assert_eq!(s, 201);
+    let (s, p1) = send_as(
+        abh.get(t.url("/v1/corrections?limit=2")),
+        "auslaenderbehoerde",
+    )
+    .await;
+    assert_eq!(s, 200, "{p1}");
+    let ids = |v: &serde_json::Value| -> Vec<u64> {
+        v["corrections"]
+            .as_array()
+            .expect("list")
+            .iter()
+            .map(|c| c["id"].as_u64().expect("id"))
+            .collect()
+    };
+    assert_eq!((ids(&p1).len(), p1["has_more"].as_bool()), (2, Some(true)));
+    let page_record = t.audit_records().pop().expect("record");
+    // Both corrections of page 1 are about the same person.
+    assert!(page_record.subject_ref.is_some() && page_record.subject_refs.is_empty());
+    let after = ids(&p1)[1];
+    let (_, p2) = send_as(
+        abh.get(t.url(&format!("/v1/corrections?limit=2&after={after}"))),
+        "auslaenderbehoerde",
+    )
+    .await;
+    assert_eq!(p2["has_more"].as_bool(), Some(false));
+    assert_eq!(ids(&p2).len(), 1);
+    let (_, all) = send_as(abh.get(t.url("/v1/corrections")), "auslaenderbehoerde").await;
+    assert_eq!([ids(&p1), ids(&p2)].concat(), ids(&all));
+    let rec = t.audit_records().pop().expect("record");
+    assert_eq!(rec.subject_ref, None);
+    assert_eq!(
+        rec.subject_refs.len(),
+        2,
+        "the full list concerns two persons"
+    );
+    for bad in ["limit=0", "limit=1001"] {
+        let (s, v) = send_as(
+            abh.get(t.url(&format!("/v1/corrections?{bad}"))),
+            "auslaenderbehoerde",
+        )
+        .await;
+        assert_eq!((s, v["field"].as_str()), (422, Some("limit")), "{bad}");
+    }
     t.stop_and_verify().await;
 }
 

@@ -419,7 +419,7 @@ pub fn search_logic(
             record,
         });
     }
-    set_subjects(facts, candidates.iter().map(|c| &c.record));
+    set_subjects(facts, candidates.iter().map(|c| &c.record.fldm_id));
     facts.disclosed = names(disclosed);
     facts.disclosed_to_office = !candidates.is_empty();
     let resp = SearchResponse {
@@ -705,11 +705,18 @@ pub fn decide_correction_logic(
 #[serde(deny_unknown_fields)]
 struct CorrectionsQuery {
     status: Option<String>,
+    after: Option<u64>,
+    limit: Option<usize>,
 }
 
-/// `GET /v1/corrections?status=open`: the corrections addressed to the
-/// calling office (the owner of the records concerned, in the reference
-/// setup the Ausländerbehörde). Requires a read rule for the purpose.
+/// Largest `limit` of a corrections list (one page names at most this many
+/// persons in its audit record).
+pub const MAX_CORRECTIONS_LIMIT: usize = fldm_core::audit::MAX_SUBJECTS;
+
+/// `GET /v1/corrections?status=open&after=N&limit=M`: the corrections
+/// addressed to the calling office (the owner of the records concerned, in
+/// the reference setup the Ausländerbehörde), oldest first, in pages of at
+/// most [`MAX_CORRECTIONS_LIMIT`]. Requires a read rule for the purpose.
 pub fn list_corrections_logic(
     st: &AppState,
     ctx: &Ctx,
@@ -724,19 +731,29 @@ pub fn list_corrections_logic(
             ApiError::invalid("status", "status: open, accepted, rejected or all")
         })?),
     };
-    let list = st.store.corrections_for_owner(ctx.office(), status)?;
+    let limit = q.limit.unwrap_or(MAX_CORRECTIONS_LIMIT);
+    if limit == 0 || limit > MAX_CORRECTIONS_LIMIT {
+        return Err(ApiError::invalid(
+            "limit",
+            format!("limit: 1 to {MAX_CORRECTIONS_LIMIT}"),
+        ));
+    }
+    let mut list =
+        st.store
+            .corrections_page(ctx.office(), status, q.after.unwrap_or(0), limit + 1)?;
+    let has_more = list.len() > limit;
+    list.truncate(limit);
     let mut attrs = AttributeSet::empty();
     for c in &list {
         attrs = attrs.union(c.attributes);
     }
-    if let [only] = list.as_slice() {
-        facts.subject = Some(only.fldm_id.as_str().to_string());
-    }
+    set_subjects(facts, list.iter().map(|c| &c.fldm_id));
     facts.disclosed = names(attrs);
     facts.disclosed_to_office = !list.is_empty();
     let out = CorrectionList {
         request_id: ctx.request_id.clone(),
         corrections: list.iter().map(correction_wire).collect(),
+        has_more,
     };
     body(ctx, 200, "berichtigungen", &out, &[])
 }
@@ -750,8 +767,8 @@ struct ChangesQuery {
 
 /// Record whom a response with these records concerns: one person in
 /// `subject`, several (bounded by the page or search limit) in `subjects`.
-fn set_subjects<'a>(facts: &mut AuditFacts, records: impl Iterator<Item = &'a Person>) {
-    let mut ids: Vec<String> = records.map(|r| r.fldm_id.as_str().to_string()).collect();
+fn set_subjects<'a>(facts: &mut AuditFacts, fldm_ids: impl Iterator<Item = &'a FldmId>) {
+    let mut ids: Vec<String> = fldm_ids.map(|id| id.as_str().to_string()).collect();
     ids.sort_unstable();
     ids.dedup();
     if let [only] = ids.as_slice() {
@@ -798,7 +815,7 @@ pub fn changes_logic(
             record,
         });
     }
-    set_subjects(facts, entries.iter().map(|e| &e.record));
+    set_subjects(facts, entries.iter().map(|e| &e.record.fldm_id));
     facts.disclosed = names(disclosed);
     facts.disclosed_to_office = !entries.is_empty();
     let out = ChangesPage {

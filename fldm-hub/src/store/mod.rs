@@ -667,6 +667,18 @@ impl Store {
         self.read(|c| tx::corrections_for_owner(c, owner_office, status))
     }
 
+    /// One page of [`Store::corrections_for_owner`]: ids above `after`,
+    /// oldest first, at most `limit`.
+    pub fn corrections_page(
+        &self,
+        owner_office: &str,
+        status: Option<CorrectionStatus>,
+        after: u64,
+        limit: usize,
+    ) -> Result<Vec<Correction>> {
+        self.read(|c| tx::corrections_page(c, owner_office, status, after, Some(limit)))
+    }
+
     /// Accept or reject a correction. See [`Tx::set_correction_status`].
     pub fn set_correction_status(
         &self,

@@ -317,12 +317,32 @@ pub(crate) fn corrections_for_owner(
     owner_office: &str,
     status: Option<CorrectionStatus>,
 ) -> Result<Vec<Correction>> {
+    corrections_page(c, owner_office, status, 0, None)
+}
+
+/// Corrections of `owner_office` with an id above `after`, oldest first, at
+/// most `limit` (`None`: all).
+pub(crate) fn corrections_page(
+    c: &Connection,
+    owner_office: &str,
+    status: Option<CorrectionStatus>,
+    after: u64,
+    limit: Option<usize>,
+) -> Result<Vec<Correction>> {
     let mut st = c.prepare(&format!(
         "SELECT {CORRECTION_COLUMNS} FROM corrections
-         WHERE owner_office = ?1 AND (?2 IS NULL OR status = ?2) ORDER BY id"
+         WHERE owner_office = ?1 AND (?2 IS NULL OR status = ?2) AND id > ?3
+         ORDER BY id LIMIT ?4"
     ))?;
+    // SQLite: a negative LIMIT means no limit.
+    let limit = limit.map_or(-1, |n| to_i64(n as u64));
     let rows = st.query_map(
-        params![owner_office, status.map(|s| s.as_str())],
+        params![
+            owner_office,
+            status.map(|s| s.as_str()),
+            to_i64(after),
+            limit
+        ],
         correction_from_row,
     )?;
     let mut out = Vec::new();
