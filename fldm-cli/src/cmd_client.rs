@@ -80,6 +80,10 @@ pub struct ConnArgs {
     /// Case reference (Geschäftszeichen).
     #[arg(long)]
     case: Option<String>,
+    /// The requesting office, recorded in the client journal (the hub takes
+    /// the office from the certificate).
+    #[arg(long)]
+    office: Option<String>,
     /// Client journal directory.
     #[arg(long)]
     journal_dir: Option<PathBuf>,
@@ -125,8 +129,9 @@ impl ConnArgs {
                 .or(p.user)
                 .ok_or("no user: use --user or --profile")?,
         );
-        if let Some(o) = p.office {
-            b = b.office(o);
+        let office = self.office.clone().or(p.office);
+        if let Some(o) = &office {
+            b = b.office(o.clone());
         }
         if self.no_journal {
             b = b.without_journal();
@@ -134,6 +139,12 @@ impl ConnArgs {
             let dir = self.journal_dir.clone().or(p.journal_dir).ok_or(
                 "no client journal directory: use --journal-dir, --profile or --no-journal",
             )?;
+            if office.is_none() {
+                return Err(
+                    "the client journal records the requesting office: use --office or --profile"
+                        .into(),
+                );
+            }
             b = b.journal_dir(dir);
             if let Some(k) = p.journal_signing_key {
                 b = b.journal_signing_key(k);

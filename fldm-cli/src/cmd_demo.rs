@@ -123,6 +123,7 @@ pub fn run(a: DemoArgs) -> CmdResult {
         "journal-wohnungsamt",
         "journal-sozialamt",
         "journal-auslaenderbehoerde",
+        "journal-datenschutz",
     ] {
         let _ = std::fs::remove_dir_all(dir.join(d));
     }
@@ -152,7 +153,7 @@ pub fn run(a: DemoArgs) -> CmdResult {
     rt.block_on(hub.shutdown());
     let story = story?;
 
-    // 6. Verify the journals offline.
+    // 7. Verify the journals offline.
     println!("\n7. Verifying the audit journals offline");
     let mut all_intact = true;
     let mut journals = vec![(
@@ -405,7 +406,7 @@ fn play(dir: &Path, base_url: &str, a: &DemoArgs) -> Result<Story, Box<dyn std::
         report_records = r.entries.len();
         report_disclosures = r.entries.iter().filter(|e| e.recipient.is_some()).count();
         println!(
-            "\n   Data-protection office (datenschutz, purpose D01): access report for {id}, {report_records} records in the hub journal:"
+            "\n6. Data-protection office (datenschutz, purpose D01): access report for {id}, {report_records} records in the hub journal:"
         );
         for e in &r.entries {
             println!(

@@ -484,6 +484,12 @@ impl HubClient {
         call.criteria = criteria;
         self.execute(call, |b| {
             let s: SearchResponse = decode(b)?;
+            if s.candidates.len() > fldm_core::audit::MAX_SUBJECTS {
+                return Err(Error::Protocol(format!(
+                    "the hub sent {} search candidates",
+                    s.candidates.len()
+                )));
+            }
             let mut set = attribute::AttributeSet::empty();
             for c in &s.candidates {
                 validate_record(&c.record)?;
@@ -653,6 +659,12 @@ impl HubClient {
             let page = self
                 .execute(call, |b| {
                     let page = decode::<CorrectionList>(b)?;
+                    if page.corrections.len() > fldm_core::audit::MAX_SUBJECTS {
+                        return Err(Error::Protocol(format!(
+                            "the hub sent {} corrections in one page",
+                            page.corrections.len()
+                        )));
+                    }
                     let r = Received {
                         subjects: page.corrections.iter().map(|c| c.fldm_id.clone()).collect(),
                         ..Received::default()
@@ -680,6 +692,12 @@ impl HubClient {
         call.query.push(("limit", limit.to_string()));
         self.execute(call, |b| {
             let p: ChangesPage = decode(b)?;
+            if p.changes.len() > limit as usize {
+                return Err(Error::Protocol(format!(
+                    "the hub sent {} change-feed entries for a page of at most {limit}",
+                    p.changes.len()
+                )));
+            }
             let mut set = attribute::AttributeSet::empty();
             for c in &p.changes {
                 validate_record(&c.record)?;

@@ -206,8 +206,10 @@ pub unsafe extern "C" fn fldm_client_config_set_user(
     })
 }
 
-/// The office id, for the client journal (the hub takes the office from
-/// the certificate, never from the client).
+/// The office id, recorded as the requesting office in the client journal
+/// (the hub takes the office from the certificate, never from the client).
+/// Required with `fldm_client_config_set_journal_dir`: without it
+/// `fldm_client_new` fails with `FLDM_E_CONFIG` naming `office`.
 ///
 /// # Safety
 /// `config` is live; `office` is NUL-terminated.

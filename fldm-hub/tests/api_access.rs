@@ -468,6 +468,26 @@ async fn access_report_lists_every_disclosure_about_the_person() {
     // Only the data-protection office; the id is checked.
     let (s, _) = send_as(wa.get(&url), "wohnungsamt").await;
     assert_eq!(s, 403);
+    // ... and the refused attempt shows in the next report, after the
+    // first report itself.
+    let (_, again) = send_as(ds.get(&url), "datenschutz").await;
+    let tail: Vec<(&str, &str)> = again["entries"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .rev()
+        .take(2)
+        .map(|e| {
+            (
+                e["requesting_office"].as_str().expect("office"),
+                e["outcome"].as_str().expect("outcome"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        tail,
+        [("wohnungsamt", "denied"), ("datenschutz", "permitted")]
+    );
     for bad in [
         "/v1/audit/access-report",
         "/v1/audit/access-report?fldm_id=%20",

@@ -353,5 +353,11 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("Conflict", py.get_type::<Conflict>())?;
     m.add("ServerError", py.get_type::<ServerError>())?;
     m.add("ProtocolError", py.get_type::<ProtocolError>())?;
+    // Class-level defaults, so that every attribute exists (as None) on
+    // every exception class and the stubs can declare them.
+    let base = py.get_type::<FldmError>();
+    for name in ATTRS {
+        base.setattr(*name, py.None())?;
+    }
     Ok(())
 }

@@ -331,12 +331,18 @@ impl<'py> ser::SerializeMap for Map<'_, 'py> {
     type Error = Error;
     fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<()> {
         let k = key.serialize(self.ser)?;
-        // JSON object keys are strings; serde_json writes numbers and
-        // booleans used as keys as their text.
+        // JSON object keys are strings: serde_json writes numbers and
+        // booleans used as keys as their JSON text, and refuses others.
         let k = if k.is_instance_of::<PyString>() {
             k
-        } else {
+        } else if let Ok(b) = k.cast::<PyBool>() {
+            PyString::new(self.ser.py(), if b.is_true() { "true" } else { "false" }).into_any()
+        } else if k.is_instance_of::<pyo3::types::PyInt>() {
             k.str()?.into_any()
+        } else {
+            return Err(<Error as ser::Error>::custom(
+                "a map key must be a string or a number",
+            ));
         };
         self.key = Some(k);
         Ok(())

@@ -175,3 +175,23 @@ def test_the_fake_peer_is_trusted_only_through_the_ca(fldm_hub: FldmHub, tmp_pat
         with pytest.raises(fldm.TlsError):
             client(fldm_hub, url, retries=1).get_person("P000000001", purpose="W01", case=CASE)
     assert peer.requests == []
+
+
+def test_a_page_longer_than_asked_for_is_a_protocol_error(fldm_hub: FldmHub):
+    """A real change-feed page of three entries, served for a request of
+    at most two: the client refuses it rather than passing on (and
+    journaling) more than it asked for."""
+    d = fldm_hub.dir
+    abh = fldm_hub.client("auslaenderbehoerde")
+    page = abh._native.changes_page(0, 3, "70", "ABH-2026-0001")
+    assert len(page["changes"]) == 3
+    page["has_more"] = False
+    body = json.dumps(page).encode()
+    with fake_hub(d, [(200, "application/json", body)]) as (url, _):
+        c = fldm.HubClient(url, ca=d / "ca.pem", cert=d / "auslaenderbehoerde.pem",
+                           key=d / "auslaenderbehoerde-key.pem", user="abh-test")
+        # The same body is a valid answer to a request for three.
+        assert len(list(c.changes(purpose="70", case="ABH-2026-0001", page_size=3))) == 3
+        with pytest.raises(fldm.ProtocolError) as ei:
+            next(c.changes(purpose="70", case="ABH-2026-0001", page_size=2))
+    assert "at most 2" in str(ei.value)

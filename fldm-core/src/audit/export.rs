@@ -89,7 +89,7 @@ fn write_record<W: Write>(w: &mut Writer<W>, r: &AuditRecord) -> std::io::Result
     if !r.subject_refs.is_empty() {
         w.create_element("subjectRefs").write_inner_content(|w| {
             for s in &r.subject_refs {
-                text(w, "subjectRef", s)?;
+                text(w, "ref", s)?;
             }
             Ok(())
         })?;

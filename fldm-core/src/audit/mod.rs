@@ -47,6 +47,6 @@ pub use record::{
     retention,
 };
 pub use verify::{
-    Problem, ReadEntry, VerifyReport, prove_dir, read_checkpoints, read_entries, verify_bytes,
-    verify_dir,
+    Problem, ReadEntry, SubjectEntries, VerifyReport, entries_concerning, prove_dir,
+    read_checkpoints, read_entries, verify_bytes, verify_dir,
 };

@@ -431,9 +431,18 @@ pub(crate) fn check_retention(retention_until: Date, time_ms: i64) -> Result<()>
     Ok(())
 }
 
-/// `subject_refs`: at most [`MAX_SUBJECTS`] references of 64 hex
-/// characters, strictly ascending (sorted, no duplicates).
-pub(crate) fn check_subject_refs(refs: &[String]) -> Result<()> {
+/// `subject_refs`: empty, or 2 to [`MAX_SUBJECTS`] references of 64 hex
+/// characters, strictly ascending (sorted, no duplicates), and then
+/// `subject_ref` is absent (one person goes in `subject_ref`).
+pub(crate) fn check_subject_refs(refs: &[String], single: bool) -> Result<()> {
+    if !refs.is_empty() && (single || refs.len() < 2) {
+        return Err(invalid(
+            "subject_refs",
+            ValidationKind::Format {
+                expected: "two or more references, and no subject_ref beside them",
+            },
+        ));
+    }
     if refs.len() > MAX_SUBJECTS {
         return Err(invalid(
             "subject_refs",
@@ -537,7 +546,7 @@ impl AuditRecord {
         if let Some(s) = &self.subject_ref {
             check_hex64("subject_ref", s)?;
         }
-        check_subject_refs(&self.subject_refs)?;
+        check_subject_refs(&self.subject_refs, self.subject_ref.is_some())?;
         if let Some(r) = &self.outcome.reason {
             check_code("outcome.reason", r, 64)?;
         }
@@ -768,6 +777,19 @@ mod tests {
         assert!(r.concerns(&key.subject_ref("FLDM-3")));
         assert!(!r.concerns(&key.subject_ref("FLDM-6")));
         assert!(one.concerns(&key.subject_ref("FLDM-1")));
+    }
+
+    #[test]
+    fn subject_refs_stand_alone_and_name_several() {
+        let mut r = bulk();
+        r.subject_ref = Some(r.subject_refs[0].clone());
+        assert_eq!(
+            r.validate().expect_err("both").field(),
+            Some("subject_refs")
+        );
+        let mut r = bulk();
+        r.subject_refs.truncate(1);
+        assert_eq!(r.validate().expect_err("one").field(), Some("subject_refs"));
     }
 
     #[test]

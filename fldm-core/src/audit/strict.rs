@@ -448,23 +448,29 @@ pub(crate) fn check_entry(bytes: &[u8]) -> R<(u64, Hash)> {
     p.lit_n(b",\"payload_digest\":")?;
     p.opt_hex64("payload_digest")?;
     p.lit_n(b",\"subject_ref\":")?;
+    let single = !p.b[p.i..].starts_with(b"null");
     p.opt_hex64("subject_ref")?;
     // Present only when not empty (see AuditRecord::subject_refs).
     if p.b[p.i..].starts_with(b",\"subject_refs\":") {
         p.i += b",\"subject_refs\":".len();
         let at = p.i;
-        let mut refs: Vec<Hash> = Vec::new();
+        let (mut n, mut prev): (usize, Option<Hash>) = (0, None);
         p.list_max("subject_refs", MAX_SUBJECTS, |p, _| {
-            refs.push(p.hash()?);
+            let h = p.hash()?;
+            if prev.is_some_and(|q| q >= h) {
+                return Err(
+                    "invalid record: subject_refs: not in ascending order without duplicates"
+                        .into(),
+                );
+            }
+            (n, prev) = (n + 1, Some(h));
             Ok(())
         })?;
-        if refs.is_empty() {
-            return Err(syntax("no empty subject_refs list", at));
-        }
-        if refs.windows(2).any(|w| w[0] >= w[1]) {
-            return Err(
-                "invalid record: subject_refs: not in ascending order without duplicates".into(),
-            );
+        if single || n < 2 {
+            return Err(syntax(
+                "two or more subject_refs, and subject_ref null beside them",
+                at,
+            ));
         }
     }
     p.lit_n(b",\"outcome\":{\"kind\":")?;
@@ -549,6 +555,58 @@ mod tests {
             let b = e.canonical_bytes();
             assert_eq!(check_entry(&b), Ok((e.index, e.prev)));
         }
+    }
+
+    /// The forms of `subject_refs` that are not canonical: both the strict
+    /// checker and the decoder refuse each, and accept the original.
+    #[test]
+    fn non_canonical_subject_refs_are_refused_by_both() {
+        let bulk = records().pop().expect("bulk record");
+        let refs = bulk.subject_refs.clone();
+        let b = Entry {
+            index: 3,
+            prev: [1u8; 32],
+            record: bulk,
+        }
+        .canonical_bytes();
+        let text = String::from_utf8(b).expect("utf8");
+        let list = |v: &[String]| {
+            let quoted: Vec<String> = v.iter().map(|r| format!("\"{r}\"")).collect();
+            format!("[{}]", quoted.join(","))
+        };
+        let original = list(&refs);
+        assert!(text.contains(&original));
+        assert!(check_entry(text.as_bytes()).is_ok() && decoder_accepts(text.as_bytes()));
+        let mut swapped = refs.clone();
+        swapped.swap(0, 1);
+        let duplicated = vec![refs[0].clone(), refs[0].clone(), refs[1].clone()];
+        let upper: Vec<String> = refs.iter().map(|r| r.to_uppercase()).collect();
+        let variants = [
+            text.replace(&original, "[]"),
+            text.replace(&original, &list(&swapped)),
+            text.replace(&original, &list(&duplicated)),
+            text.replace(&original, &list(&upper)),
+            text.replace(&original, &list(&refs[..1])),
+            text.replace(
+                "\"subject_ref\":null",
+                &format!("\"subject_ref\":\"{}\"", refs[0]),
+            ),
+        ];
+        for (i, v) in variants.iter().enumerate() {
+            assert_ne!(v, &text, "variant {i} changes the entry");
+            assert!(
+                check_entry(v.as_bytes()).is_err(),
+                "strict accepts variant {i}"
+            );
+            assert!(
+                !decoder_accepts(v.as_bytes()),
+                "decoder accepts variant {i}"
+            );
+        }
+        // More than MAX_SUBJECTS references.
+        let many: Vec<String> = (0..=MAX_SUBJECTS).map(|i| format!("{i:064x}")).collect();
+        let v = text.replace(&original, &list(&many));
+        assert!(check_entry(v.as_bytes()).is_err() && !decoder_accepts(v.as_bytes()));
     }
 
     /// Differential test: for every single-byte change, deletion and

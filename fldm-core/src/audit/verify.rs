@@ -720,6 +720,55 @@ impl ReadEntry {
     }
 }
 
+/// The result of [`entries_concerning`].
+#[derive(Debug, Clone, Default)]
+pub struct SubjectEntries {
+    /// The entries whose record concerns the subject, oldest first.
+    pub entries: Vec<Entry>,
+    /// Entries examined (the journal's size, a torn tail not counted).
+    pub examined: u64,
+    /// Of those, entries pruned to their leaf hash, whose content is gone.
+    pub pruned: u64,
+}
+
+/// The entries of the journal in `dir` whose record concerns the person
+/// with `subject_ref` (alone or among several; see
+/// [`AuditRecord::concerns`](super::AuditRecord::concerns)), for a
+/// data-subject access request. Only entries whose bytes contain the
+/// reference are decoded, so the cost is one read of the file and a byte
+/// search; nothing is verified (use [`verify_dir`]). A torn tail is ignored.
+pub fn entries_concerning(dir: impl AsRef<Path>, subject_ref: &str) -> Result<SubjectEntries> {
+    let p = dir.as_ref().join(ENTRIES_FILE);
+    let data = std::fs::read(&p).map_err(|e| Error::io(format!("reading {}", p.display()), e))?;
+    let (frames, tail) = frame::scan(&data, ENTRIES_MAGIC, false);
+    if let Tail::Corrupt { offset, reason } = tail {
+        return Err(Error::Audit(format!(
+            "entries.log is damaged at offset {offset} ({reason}); run `fldm audit verify`"
+        )));
+    }
+    let finder = memchr::memmem::Finder::new(subject_ref.as_bytes());
+    let mut out = SubjectEntries {
+        examined: frames.len() as u64,
+        ..SubjectEntries::default()
+    };
+    for (pos, f) in frames.iter().enumerate() {
+        let payload = &data[f.payload.0..f.payload.1];
+        match f.kind {
+            KIND_ENTRY if finder.find(payload).is_some() => {
+                let e = Entry::decode_canonical(payload)
+                    .map_err(|e| Error::Audit(format!("entry {pos}: {e}")))?;
+                if e.record.concerns(subject_ref) {
+                    out.entries.push(e);
+                }
+            }
+            KIND_ENTRY => {}
+            KIND_PRUNED => out.pruned += 1,
+            _ => return Err(Error::Audit(format!("entry {pos}: unknown frame kind"))),
+        }
+    }
+    Ok(out)
+}
+
 /// Read all entries of the journal in `dir` without modifying it (a torn
 /// tail is ignored). Damaged entries are errors; use [`verify_dir`] to see
 /// what is wrong.

@@ -38,6 +38,13 @@ pub const MAX_BLOCKED_CANDIDATES: usize = 2000;
 pub const DEFAULT_CHANGES_LIMIT: usize = 100;
 /// Largest page size of the change feed.
 pub const MAX_CHANGES_LIMIT: usize = 1000;
+// A page of the change feed or of corrections, and a search, name each of
+// their persons in one audit record, which holds at most MAX_SUBJECTS.
+const _: () = assert!(
+    MAX_CHANGES_LIMIT <= fldm_core::audit::MAX_SUBJECTS
+        && MAX_SEARCH_LIMIT as usize <= fldm_core::audit::MAX_SUBJECTS
+);
+
 /// Cells of statistics smaller than this are suppressed.
 pub const MIN_STATISTICS_CELL: u64 = 5;
 
@@ -870,37 +877,40 @@ struct AccessReportQuery {
 /// others (`subject_refs`: search candidates, change-feed pages) — for a
 /// data-subject access request (DSGVO Art. 15, AZRG § 34). The clerks'
 /// user ids are left out: the report names bodies, purposes and legal bases.
-/// Reads the whole journal (a rare request of the data-protection office).
+/// Reads the journal file once and decodes only the entries that carry the
+/// person's reference; reports run one at a time.
 pub fn access_report_logic(
     st: &AppState,
     ctx: &Ctx,
     facts: &mut AuditFacts,
     _b: Bytes,
 ) -> Result<Reply, ApiError> {
+    // As for reads: the person asked about is recorded even when the
+    // policy refuses the report.
+    let q: Result<AccessReportQuery, ApiError> = query_params(ctx);
+    if let Some(id) = q.as_ref().ok().and_then(|q| q.fldm_id.as_deref())
+        && let Ok(id) = FldmId::parse(id)
+    {
+        facts.subject = Some(id.as_str().to_string());
+    }
     decide(st, ctx, Operation::Audit, facts)?;
-    let q: AccessReportQuery = query_params(ctx)?;
-    let id = q
+    let id = q?
         .fldm_id
         .ok_or_else(|| ApiError::invalid("fldm_id", "fldm_id: value is missing"))?;
     let id = parse_id(&id)?;
-    facts.subject = Some(id.as_str().to_string());
     let dir = st.journal.dir().ok_or_else(ApiError::internal)?;
-    let all = fldm_core::audit::read_entries(dir).map_err(|_| ApiError::internal())?;
     let subject = st.pseudonym.subject_ref(id.as_str());
-    let mut pruned = 0u64;
+    // One report at a time: each reads the whole journal file.
+    static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let found = {
+        let _turn = ONE_AT_A_TIME
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        fldm_core::audit::entries_concerning(dir, &subject).map_err(|_| ApiError::internal())?
+    };
     let mut entries = Vec::new();
-    for e in &all {
-        let e = match e {
-            fldm_core::audit::ReadEntry::Entry(e) => e,
-            fldm_core::audit::ReadEntry::Pruned { .. } => {
-                pruned += 1;
-                continue;
-            }
-        };
+    for e in &found.entries {
         let r = &e.record;
-        if !r.concerns(&subject) {
-            continue;
-        }
         entries.push(AccessReportEntry {
             index: e.index,
             time: fldm_core::audit::format_time_ms(r.time_ms),
@@ -920,8 +930,8 @@ pub fn access_report_logic(
         request_id: ctx.request_id.clone(),
         fldm_id: id.as_str().to_string(),
         entries,
-        examined: all.len() as u64,
-        pruned,
+        examined: found.examined,
+        pruned: found.pruned,
     };
     body(ctx, 200, "auskunft", &out, &[])
 }

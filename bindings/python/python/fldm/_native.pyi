@@ -42,7 +42,19 @@ __all__ = [
 
 __version__: str
 
-class FldmError(Exception): ...
+class FldmError(Exception):
+    code: Optional[str]
+    field: Optional[str]
+    record_index: Optional[int]
+    line: Optional[int]
+    column: Optional[int]
+    reason: Optional[str]
+    request_id: Optional[str]
+    status: Optional[int]
+    problems: Optional[list[str]]
+    file: Optional[str]
+    rule: Optional[str]
+
 class ValidationError(FldmError): ...
 class CodeListError(FldmError): ...
 class PolicyError(FldmError): ...
