@@ -320,6 +320,15 @@ fn ctx(purpose: &str, case: Option<&str>) -> Context {
     }
 }
 
+/// Run a blocking client call without the GIL; its result as Python objects.
+fn blocking<'py, T: serde::Serialize + Send>(
+    py: Python<'py>,
+    call: impl FnOnce() -> fldm_client::Result<T> + Send,
+) -> PyResult<Bound<'py, PyAny>> {
+    let r = py.detach(call).map_err(client_error)?;
+    to_py(py, &r)
+}
+
 fn correction_status(s: &str) -> PyResult<CorrectionStatus> {
     match s {
         "open" => Ok(CorrectionStatus::Open),
@@ -387,10 +396,7 @@ impl HubClient {
         case: Option<&str>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let c = ctx(purpose, case);
-        let r = py
-            .detach(|| self.inner.get_person(fldm_id, &c))
-            .map_err(client_error)?;
-        to_py(py, &r)
+        blocking(py, || self.inner.get_person(fldm_id, &c))
     }
 
     fn get_person_by_azr<'py>(
@@ -401,10 +407,7 @@ impl HubClient {
         case: Option<&str>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let c = ctx(purpose, case);
-        let r = py
-            .detach(|| self.inner.get_person_by_azr(azr_nummer, &c))
-            .map_err(client_error)?;
-        to_py(py, &r)
+        blocking(py, || self.inner.get_person_by_azr(azr_nummer, &c))
     }
 
     fn search<'py>(
@@ -416,10 +419,7 @@ impl HubClient {
     ) -> PyResult<Bound<'py, PyAny>> {
         let q: SearchRequest = json_arg("query", query_json)?;
         let c = ctx(purpose, case);
-        let r = py
-            .detach(|| self.inner.search(&q, &c))
-            .map_err(client_error)?;
-        to_py(py, &r)
+        blocking(py, || self.inner.search(&q, &c))
     }
 
     #[pyo3(signature = (fldm_id, anschrift_json, purpose, case, idempotency_key))]
@@ -436,10 +436,9 @@ impl HubClient {
             .map(|(a, _)| a)
             .map_err(core_error)?;
         let c = ctx(purpose, case);
-        let r = py
-            .detach(|| self.inner.update_address(fldm_id, &a, &c, idempotency_key))
-            .map_err(client_error)?;
-        to_py(py, &r)
+        blocking(py, || {
+            self.inner.update_address(fldm_id, &a, &c, idempotency_key)
+        })
     }
 
     #[pyo3(signature = (fldm_id, attributes, note, purpose, case, idempotency_key))]
@@ -459,13 +458,10 @@ impl HubClient {
             note: note.to_string(),
         };
         let c = ctx(purpose, case);
-        let r = py
-            .detach(|| {
-                self.inner
-                    .report_correction(fldm_id, &report, &c, idempotency_key)
-            })
-            .map_err(client_error)?;
-        to_py(py, &r)
+        blocking(py, || {
+            self.inner
+                .report_correction(fldm_id, &report, &c, idempotency_key)
+        })
     }
 
     fn access_report<'py>(
@@ -476,10 +472,7 @@ impl HubClient {
         case: Option<&str>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let c = ctx(purpose, case);
-        let r = py
-            .detach(|| self.inner.access_report(fldm_id, &c))
-            .map_err(client_error)?;
-        to_py(py, &r)
+        blocking(py, || self.inner.access_report(fldm_id, &c))
     }
 
     fn corrections<'py>(
@@ -491,10 +484,7 @@ impl HubClient {
     ) -> PyResult<Bound<'py, PyAny>> {
         let status = status.map(correction_status).transpose()?;
         let c = ctx(purpose, case);
-        let r = py
-            .detach(|| self.inner.corrections(status, &c))
-            .map_err(client_error)?;
-        to_py(py, &r)
+        blocking(py, || self.inner.corrections(status, &c))
     }
 
     #[pyo3(signature = (correction_id, status, purpose, case, idempotency_key))]
@@ -509,13 +499,10 @@ impl HubClient {
     ) -> PyResult<Bound<'py, PyAny>> {
         let status = correction_status(status)?;
         let c = ctx(purpose, case);
-        let r = py
-            .detach(|| {
-                self.inner
-                    .decide_correction(correction_id, status, &c, idempotency_key)
-            })
-            .map_err(client_error)?;
-        to_py(py, &r)
+        blocking(py, || {
+            self.inner
+                .decide_correction(correction_id, status, &c, idempotency_key)
+        })
     }
 
     fn changes_page<'py>(
@@ -527,15 +514,11 @@ impl HubClient {
         case: Option<&str>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let c = ctx(purpose, case);
-        let r = py
-            .detach(|| self.inner.changes_page(cursor, limit, &c))
-            .map_err(client_error)?;
-        to_py(py, &r)
+        blocking(py, || self.inner.changes_page(cursor, limit, &c))
     }
 
     fn health<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let r = py.detach(|| self.inner.health()).map_err(client_error)?;
-        to_py(py, &r)
+        blocking(py, || self.inner.health())
     }
 
     fn journal_len(&self) -> u64 {
