@@ -2,7 +2,7 @@
 //! the read paths.
 
 use fldm_core::attribute::{self, AttributeSet};
-use fldm_core::codec::json::{self, Strictness};
+use fldm_core::codec::json;
 use fldm_core::ids::{AzrNummer, FldmId};
 use fldm_core::record::Person;
 use fldm_core::text::{self, TextKind};
@@ -61,13 +61,13 @@ impl RawPerson {
     }
 
     fn decode(self) -> Result<PersonRecord> {
-        let person =
-            json::person_from_json(&self.record, Strictness::Strict).map_err(|source| {
-                StoreError::InvalidRecord {
-                    fldm_id: self.fldm_id.clone(),
-                    source,
-                }
-            })?;
+        // Records are stored as `person_to_json` writes them.
+        let person = json::person_from_own_json(&self.record).map_err(|source| {
+            StoreError::InvalidRecord {
+                fldm_id: self.fldm_id.clone(),
+                source,
+            }
+        })?;
         if person.fldm_id.as_str() != self.fldm_id {
             return Err(StoreError::Inconsistent(
                 "FLDM id in record differs from its key",
