@@ -105,6 +105,26 @@ echo "hub at $HUB_URL (pid $HUB_PID)"
 "$FLDM_BIN" synth --count 20 --seed 7 --format json --out "$WORK/records.jsonl" >/dev/null
 head -n 1 "$WORK/records.jsonl" > "$WORK/record.json"
 
+# A journal with one changed byte and a bundle with a changed proof, for the
+# 602/603 cases of error_cases: one read puts a record in the hub's journal,
+# `fldm audit prove` writes a checkpoint and the bundle of entry 0.
+"$FLDM_BIN" get --profile "$PKI/wohnungsamt.profile.toml" --purpose W01 --case WA-2026-0815 \
+  P000000001 >/dev/null
+"$FLDM_BIN" audit prove "$PKI/hub-audit" --index 0 --out "$WORK/bundle.json" \
+  --signing-key "$PKI/hub-audit-signing.pk8" >/dev/null
+cp -r "$PKI/hub-audit" "$WORK/tampered-audit"
+python3 - "$WORK/bundle.json" "$WORK/bad-bundle.json" "$WORK/tampered-audit/entries.log" <<'PY'
+import json, sys
+doc = json.load(open(sys.argv[1], encoding="utf-8"))
+doc["inclusion_proof"] = ["00" * 32 for _ in doc["inclusion_proof"]] or ["00" * 32]
+json.dump(doc, open(sys.argv[2], "w", encoding="utf-8"))
+data = bytearray(open(sys.argv[3], "rb").read())
+at = data.find(b"wohnungsamt")
+assert at > 0, "no wohnungsamt record in the journal"
+data[at:at + 11] = b"sozialamt__"
+open(sys.argv[3], "wb").write(bytes(data))
+PY
+
 # valgrind.supp covers only ring's AES-GCM assembly (see the file).
 VALGRIND=(valgrind -q --leak-check=full --error-exitcode=99 --errors-for-leak-kinds=definite,possible
           --suppressions="$ROOT/fldm-ffi/valgrind.supp")
@@ -145,7 +165,8 @@ for variant in dynamic static asan; do
       policies/reference.toml "$WORK/records.jsonl" wohnungsamt W01
   grep -q "case_reference_required" "$WORK/err.txt" || { echo "FAIL policy_check denial ($variant): no reason"; FAILURES=$((FAILURES + 1)); }
   run "error_cases ($variant)" 0 "${WRAP[@]}" "$BIN/error_cases-$variant" \
-      policies/reference.toml "$PKI" "$UNREACHABLE_URL" "$HUB_URL"
+      policies/reference.toml "$PKI" "$UNREACHABLE_URL" "$HUB_URL" \
+      "$WORK/tampered-audit" "$WORK/bad-bundle.json"
   cat "$WORK/out.txt"
   rm -rf "$WORK/journal-$variant"
   run "housing_office ($variant)" 0 "${WRAP[@]}" "$BIN/housing_office-$variant" \

@@ -3,12 +3,15 @@
  * own code and a clear message, out parameters stay untouched, and a panic
  * inside the library is an error, not an abort.
  *
- *   error_cases POLICY.toml PKI_DIR UNREACHABLE_URL [HUB_URL]
+ *   error_cases POLICY.toml PKI_DIR UNREACHABLE_URL [HUB_URL [TAMPERED_JOURNAL BAD_BUNDLE]]
  *
  * PKI_DIR: a directory written by `fldm init-pki`. UNREACHABLE_URL: an
  * https URL where nothing listens. HUB_URL (optional): a running hub, for
- * a denial by the hub's policy. Prints one line per case and
- * "N passed, N failed"; exit 0 only if every case passed.
+ * a denial by the hub's policy. TAMPERED_JOURNAL and BAD_BUNDLE (optional):
+ * a copy of the hub's journal with one changed byte, and a proof bundle of
+ * it whose inclusion proof was changed (both checked with the hub's public
+ * key from PKI_DIR). Prints one line per case and "N passed, N failed";
+ * exit 0 only if every case passed.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,6 +45,30 @@ static char *path(const char *dir, const char *file) {
     return p;
 }
 
+/* The whole file as a NUL-terminated string (NULL on failure). */
+static char *read_file(const char *name) {
+    FILE *f = fopen(name, "rb");
+    if (!f) return NULL;
+    char *buf = NULL;
+    size_t len = 0, cap = 0, n;
+    char chunk[4096];
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
+        if (len + n + 1 > cap) {
+            size_t want = (len + n + 1) * 2;
+            char *grown = realloc(buf, want);
+            if (!grown) { free(buf); fclose(f); return NULL; }
+            buf = grown;
+            cap = want;
+        }
+        memcpy(buf + len, chunk, n);
+        len += n;
+    }
+    fclose(f);
+    if (!buf) buf = calloc(1, 1);
+    else buf[len] = '\0';
+    return buf;
+}
+
 /* A client for `url` with the housing office's identity from `pki`;
  * `ca` overrides the CA file. NULL on failure (the error is freed). */
 static fldm_client *client_for(const char *url, const char *pki, const char *ca_override,
@@ -65,8 +92,10 @@ static fldm_client *client_for(const char *url, const char *pki, const char *ca_
 }
 
 int main(int argc, char **argv) {
-    if (argc < 4 || argc > 5) {
-        fprintf(stderr, "usage: %s POLICY.toml PKI_DIR UNREACHABLE_URL [HUB_URL]\n", argv[0]);
+    if (argc < 4 || argc > 7 || argc == 6) {
+        fprintf(stderr,
+                "usage: %s POLICY.toml PKI_DIR UNREACHABLE_URL [HUB_URL [TAMPERED_JOURNAL BAD_BUNDLE]]\n",
+                argv[0]);
         return 2;
     }
     const char *policy_path = argv[1], *pki = argv[2];
@@ -124,7 +153,7 @@ int main(int argc, char **argv) {
 
     /* 401: the hub's certificate does not chain to the trusted root (a
      * leaf certificate is given as the CA) */
-    if (argc == 5) {
+    if (argc >= 5) {
         char *not_a_ca = path(pki, "wohnungsamt.pem");
         client = client_for(argv[4], pki, not_a_ca, &err);
         if (err) {
@@ -140,7 +169,7 @@ int main(int argc, char **argv) {
     }
 
     /* 3xx from the hub, and 1xx for an unknown JSON op */
-    if (argc == 5) {
+    if (argc >= 5) {
         client = client_for(argv[4], pki, NULL, &err);
         if (err) {
             expect("client for hub", err, 0, "", 0);
@@ -173,6 +202,26 @@ int main(int argc, char **argv) {
                    FLDM_E_POLICY_DENIED, "denied by policy", out == NULL);
             fldm_client_free(client);
         }
+    }
+
+    /* 602 and 603: a changed journal, a changed proof */
+    if (argc == 7) {
+        char *hub_key = path(pki, "hub-audit-signing.pub");
+        char *report = NULL;
+        expect("tampered journal", fldm_audit_verify_dir(argv[5], hub_key, &report),
+               FLDM_E_AUDIT_TAMPERED, "entry", report == NULL);
+        char *bundle = read_file(argv[6]);
+        if (!bundle) {
+            printf("FAIL bad bundle: cannot read %s\n", argv[6]);
+            failed++;
+        } else {
+            uint64_t index = 4242;
+            expect("bundle with a changed proof",
+                   fldm_audit_verify_bundle(bundle, hub_key, &index), FLDM_E_BUNDLE_INVALID,
+                   "", index == 4242);
+            free(bundle);
+        }
+        free(hub_key);
     }
 
     /* 9xx: a panic inside the library */
