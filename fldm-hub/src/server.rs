@@ -153,7 +153,7 @@ impl Hub {
         let (stop, stop_rx) = watch::channel(false);
         let router = api::router(Arc::clone(&state));
         let acceptor = TlsAcceptor::from(Arc::new(tls));
-        let task = tokio::spawn(accept_loop(listener, acceptor, router, stop_rx));
+        let task = tokio::spawn(serve_tls(listener, acceptor, router, stop_rx));
         Ok(RunningHub {
             addr,
             state,
@@ -164,7 +164,13 @@ impl Hub {
     }
 }
 
-async fn accept_loop(
+/// Serve `router` on `listener` the way the hub does: TLS through
+/// `acceptor` (handshake within [`HANDSHAKE_TIMEOUT`]), the peer's
+/// certificate identity as an [`OfficeIdentity`] extension, HTTP/1.1 with
+/// [`HEADER_TIMEOUT`], until `stop` changes; then open requests get
+/// [`SHUTDOWN_GRACE`] to finish. Public so that a benchmark can serve a
+/// baseline through exactly the same stack.
+pub async fn serve_tls(
     listener: TcpListener,
     acceptor: TlsAcceptor,
     router: axum::Router,

@@ -33,9 +33,6 @@ use axum::routing::get;
 use bytes::Bytes;
 use fldm_client::{Context, HubClient, HubClientBuilder, RetryPolicy};
 use fldm_core::wire::{self, headers};
-use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
-use hyper_util::server::conn::auto;
-use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
@@ -562,17 +559,14 @@ struct StaticBodies {
     page: Bytes,
 }
 
-/// The hub's HTTP stack without the hub: the same TLS profile, client
-/// certificate check, handshake and header timeouts, hyper-util connection
-/// builder and per-connection axum router, answering with bytes in memory.
+/// The hub's HTTP stack without the hub (`fldm_hub::server::serve_tls`: the
+/// same TLS profile, client certificate check, timeouts and per-connection
+/// router), answering with bytes in memory.
 struct StaticServer {
     addr: SocketAddr,
     stop: watch::Sender<bool>,
     task: tokio::task::JoinHandle<()>,
 }
-
-#[derive(Clone)]
-struct PeerIdentity(#[allow(dead_code)] Option<String>);
 
 impl StaticServer {
     async fn start(
@@ -593,7 +587,9 @@ impl StaticServer {
             .route("/raw/{len}", get(static_page))
             .with_state(Arc::new(StaticBodies { persons, page }));
         let (stop, stop_rx) = watch::channel(false);
-        let task = tokio::spawn(accept_loop(listener, acceptor, router, stop_rx));
+        let task = tokio::spawn(fldm_hub::server::serve_tls(
+            listener, acceptor, router, stop_rx,
+        ));
         Ok(StaticServer { addr, stop, task })
     }
 
@@ -621,69 +617,5 @@ async fn static_page(State(s): State<Arc<StaticBodies>>, UrlPath(len): UrlPath<u
         )
             .into_response(),
         None => StatusCode::NOT_FOUND.into_response(),
-    }
-}
-
-async fn accept_loop(
-    listener: TcpListener,
-    acceptor: TlsAcceptor,
-    router: Router,
-    mut stop: watch::Receiver<bool>,
-) {
-    let mut conns = JoinSet::new();
-    loop {
-        tokio::select! {
-            _ = stop.changed() => break,
-            Some(_) = conns.join_next(), if !conns.is_empty() => {}
-            accepted = listener.accept() => {
-                let Ok((tcp, _peer)) = accepted else { continue };
-                let acceptor = acceptor.clone();
-                let router = router.clone();
-                let stop = stop.clone();
-                conns.spawn(serve_connection(tcp, acceptor, router, stop));
-            }
-        }
-    }
-    drop(listener);
-    let drain = async { while conns.join_next().await.is_some() {} };
-    if tokio::time::timeout(fldm_hub::server::SHUTDOWN_GRACE, drain)
-        .await
-        .is_err()
-    {
-        conns.abort_all();
-    }
-}
-
-async fn serve_connection(
-    tcp: tokio::net::TcpStream,
-    acceptor: TlsAcceptor,
-    router: Router,
-    mut stop: watch::Receiver<bool>,
-) {
-    let handshake = acceptor.accept(tcp);
-    let tls = match tokio::time::timeout(fldm_hub::server::HANDSHAKE_TIMEOUT, handshake).await {
-        Ok(Ok(tls)) => tls,
-        _ => return,
-    };
-    let identity = tls
-        .get_ref()
-        .1
-        .peer_certificates()
-        .and_then(fldm_tls::peer_identity);
-    let router = router.layer(axum::Extension(PeerIdentity(identity)));
-    let service = TowerToHyperService::new(router);
-    let mut builder = auto::Builder::new(TokioExecutor::new());
-    builder
-        .http1()
-        .timer(TokioTimer::new())
-        .header_read_timeout(fldm_hub::server::HEADER_TIMEOUT);
-    let conn = builder.serve_connection(TokioIo::new(tls), service);
-    tokio::pin!(conn);
-    tokio::select! {
-        _ = conn.as_mut() => {}
-        _ = stop.changed() => {
-            conn.as_mut().graceful_shutdown();
-            let _ = conn.as_mut().await;
-        }
     }
 }
