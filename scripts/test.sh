@@ -59,6 +59,19 @@ cargo clippy --workspace --all-targets -- -D warnings
 step "cargo test"
 cargo test --workspace
 
+step "fldm without the generator: no fldm-synth in the normal dependencies, and it builds"
+if cargo tree -p fldm-cli --no-default-features -e normal --prefix none | grep -q '^fldm-synth '; then
+  echo "fldm-cli --no-default-features depends on fldm-synth" >&2
+  exit 1
+fi
+for crate in fldm-hub fldm-ffi; do
+  if cargo tree -p "$crate" -e normal --prefix none | grep -q '^fldm-synth '; then
+    echo "$crate links fldm-synth" >&2
+    exit 1
+  fi
+done
+cargo check -p fldm-cli --no-default-features
+
 step "building the fldm binary"
 cargo build -p fldm-cli
 FLDM="$ROOT/target/debug/fldm"

@@ -9,7 +9,6 @@ use clap::{Args, ValueEnum};
 use fldm_core::codec::json::{self, JsonLinesReader, Strictness};
 use fldm_core::codec::xml::{self, XmlReader};
 use fldm_core::record::Person;
-use fldm_core::synth::Population;
 
 use crate::CmdResult;
 
@@ -22,6 +21,7 @@ pub enum Format {
     Xml,
 }
 
+#[cfg(feature = "synth")]
 #[derive(Debug, Args)]
 pub struct SynthArgs {
     /// Number of persons.
@@ -165,13 +165,14 @@ fn read_records(
     }
 }
 
+#[cfg(feature = "synth")]
 pub fn synth(a: SynthArgs) -> CmdResult {
     let out = Output::create(&a.out)?;
     let mut out = out;
     let n = write_records(
         a.format,
         &mut out.writer,
-        Population::new(a.seed).take(a.count).map(Ok),
+        fldm_synth::Population::new(a.seed).take(a.count).map(Ok),
     )?;
     out.commit()?;
     if a.out.is_some() {

@@ -143,7 +143,7 @@ pub fn run(a: DemoArgs) -> CmdResult {
     let hub = rt.block_on(fldm_hub::Hub::start(config))?;
     let base_url = format!("https://{}", hub.local_addr());
     let t = Instant::now();
-    let seeded = hub.seed_synthetic(a.persons, a.seed)?;
+    let seeded = hub.load_persons(fldm_synth::Population::new(a.seed).take(a.persons))?;
     println!(
         "2. Hub listening on {base_url} (TLS 1.3/1.2, client certificates required); seeded {seeded} synthetic persons in {:.1} s",
         t.elapsed().as_secs_f64()
@@ -262,12 +262,12 @@ fn play(dir: &Path, base_url: &str, a: &DemoArgs) -> Result<Story, Box<dyn std::
         "\n3. Housing office (wohnungsamt, purpose W01): linking {} local cases by search",
         a.cases
     );
-    let population = fldm_core::synth::population(a.persons.min(2000), a.seed);
+    let population = fldm_synth::population(a.persons.min(2000), a.seed);
     let step = (population.len() / a.cases.max(1)).max(1);
     let mut linked = Vec::new();
     let mut correct = 0;
     for (n, true_person) in population.iter().step_by(step).take(a.cases).enumerate() {
-        let local = fldm_core::synth::local_case_variant(true_person, a.seed + n as u64);
+        let local = fldm_synth::local_case_variant(true_person, a.seed + n as u64);
         let q = query_of(&local);
         let r = wohnungsamt.search(&q, &ctx_w(n))?;
         let best = r.candidates.first();

@@ -32,6 +32,7 @@ pub enum HubCommand {
         #[arg(long)]
         config: PathBuf,
     },
+    #[cfg(feature = "synth")]
     /// Load a synthetic population into the hub's database (hub stopped or running).
     Seed {
         /// The hub configuration (TOML).
@@ -50,7 +51,8 @@ pub enum HubCommand {
 pub const HUB_CONFIG_FILE: &str = "hub.toml";
 /// Hub audit keys.
 pub const HUB_SIGNING_KEY: &str = "hub-audit-signing.pk8";
-/// Hub audit public key.
+/// Hub audit public key (read by the demo).
+#[cfg(feature = "synth")]
 pub const HUB_PUBLIC_KEY: &str = "hub-audit-signing.pub";
 /// Hub pseudonym key.
 pub const HUB_PSEUDONYM_KEY: &str = "hub-pseudonym.key";
@@ -186,6 +188,7 @@ pub fn run(cmd: HubCommand) -> CmdResult {
             fldm_hub::serve(cfg)?;
             Ok(ExitCode::SUCCESS)
         }
+        #[cfg(feature = "synth")]
         HubCommand::Seed {
             config,
             persons,
@@ -199,7 +202,8 @@ pub fn run(cmd: HubCommand) -> CmdResult {
                     ..fldm_hub::store::StoreOptions::default()
                 },
             )?;
-            let n = fldm_hub::seed_synthetic(&store, &cfg.owner_office, persons, seed)?;
+            let population = fldm_synth::Population::new(seed).take(persons);
+            let n = fldm_hub::load_persons(&store, &cfg.owner_office, population)?;
             println!(
                 "seeded {n} synthetic persons (seed {seed}) into {}",
                 cfg.database.display()

@@ -1,5 +1,10 @@
 //! `fldm`: the command-line tool of the FLDM SDK.
 //!
+//! The commands that generate synthetic data (`synth`, `demo`, `hub seed`,
+//! `bench`) need the default feature `synth`; without it the tool serves a
+//! hub and runs the client, policy, audit and codec commands, and does not
+//! link the generator.
+//!
 //! Exit codes: 0 success; 1 the input was read but is invalid, denied or
 //! tampered (the message says where); 2 usage or I/O error.
 
@@ -7,10 +12,12 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+#[cfg(feature = "synth")]
 mod bench;
 mod cmd_audit;
 mod cmd_client;
 mod cmd_data;
+#[cfg(feature = "synth")]
 mod cmd_demo;
 mod cmd_hub;
 mod cmd_policy;
@@ -31,8 +38,10 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    #[cfg(feature = "synth")]
     /// Run the end-to-end demo: a hub on 127.0.0.1 and the housing-office story.
     Demo(cmd_demo::DemoArgs),
+    #[cfg(feature = "synth")]
     /// Generate a deterministic synthetic population.
     Synth(cmd_data::SynthArgs),
     /// Convert records between JSON lines and XML.
@@ -58,6 +67,7 @@ enum Command {
     Changes(cmd_client::ChangesArgs),
     /// Write back many addresses (housing office) with a progress bar; safe to re-run.
     SyncAddresses(cmd_client::SyncAddressesArgs),
+    #[cfg(feature = "synth")]
     /// Benchmarks that print a ratio against a baseline measured in the same run.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
@@ -66,7 +76,9 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        #[cfg(feature = "synth")]
         Command::Demo(a) => cmd_demo::run(a),
+        #[cfg(feature = "synth")]
         Command::Synth(a) => cmd_data::synth(a),
         Command::Convert(a) => cmd_data::convert(a),
         Command::Validate(a) => cmd_data::validate(a),
@@ -78,6 +90,7 @@ fn main() -> ExitCode {
         Command::Search(a) => cmd_client::search(a),
         Command::Changes(a) => cmd_client::changes(a),
         Command::SyncAddresses(a) => cmd_client::sync_addresses(a),
+        #[cfg(feature = "synth")]
         Command::Bench(c) => bench::run(c),
     };
     match result {

@@ -574,7 +574,7 @@ fn cli_client_commands_use_profiles() {
     assert_eq!(o.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&o.stderr).contains("no_matching_rule"));
 
-    let d = fldm_core::synth::population(300, 11);
+    let d = fldm_synth::population(300, 11);
     let g = &d[0].grundpersonalien;
     let fam = g
         .familienname

@@ -27,7 +27,6 @@ use fldm_core::matching::{
     koelner_phonetik_words, score, score_prepared,
 };
 use fldm_core::record::NamePart;
-use fldm_core::synth;
 use fldm_core::text::search_form;
 use serde_json::json;
 
@@ -38,7 +37,7 @@ fn synth_names(count: usize, seed: u64) -> BTreeSet<String> {
             names.insert(n.to_string());
         }
     };
-    for p in synth::population(count, seed) {
+    for p in fldm_synth::population(count, seed) {
         let g = &p.grundpersonalien;
         add(&g.familienname);
         add(&g.geburtsname);
@@ -58,16 +57,16 @@ fn synth_names(count: usize, seed: u64) -> BTreeSet<String> {
             add(&f.vornamen);
         }
     }
-    names.extend(synth::name_table().map(str::to_string));
+    names.extend(fldm_synth::name_table().map(str::to_string));
     names
 }
 
 fn bench(count: usize) {
-    let pop = synth::population(count, 5);
+    let pop = fldm_synth::population(count, 5);
     let queries: Vec<Query> = pop
         .iter()
         .step_by((count / 50).max(1))
-        .filter_map(|p| Query::from_person(&synth::local_case_variant(p, 1)).ok())
+        .filter_map(|p| Query::from_person(&fldm_synth::local_case_variant(p, 1)).ok())
         .collect();
     let t = Instant::now();
     let mut sink = 0usize;

@@ -10,7 +10,11 @@
 //! - [`policy`]: legal-basis rules, decisions and filtering;
 //! - [`audit`]: audit records, the Merkle journal, proofs and the verifier;
 //! - [`codec`]: JSON (serde) and XML (XÖV conventions);
-//! - [`synth`]: a deterministic synthetic population for demos, tests and benchmarks.
+//! - [`matching`]: name matching, batch linking and de-duplication;
+//! - [`wire`]: protocol types and rules shared by hub and client.
+//!
+//! The synthetic population for demos, tests and benchmarks is the separate
+//! crate `fldm-synth`, so that nothing here links the generator.
 //!
 //! Errors are one type, [`Error`]; errors about a value name the field by its
 //! path and never quote personal data.
@@ -26,7 +30,6 @@ pub mod ids;
 pub mod matching;
 pub mod policy;
 pub mod record;
-pub mod synth;
 pub mod text;
 pub mod wire;
 

@@ -8,7 +8,6 @@ use fldm_core::audit::{
     SigningKey, Stage,
 };
 use fldm_core::record::{NamePart, Person};
-use fldm_core::synth;
 
 fn name(p: &Option<NamePart>) -> Option<String> {
     match p {
@@ -114,7 +113,7 @@ fn records_for(p: &Person, n: u64, key: &PseudonymKey) -> Vec<AuditRecord> {
 
 #[test]
 fn no_names_birth_dates_or_streets_in_the_journal_or_its_exports() {
-    let population = synth::population(150, 20_260_630);
+    let population = fldm_synth::population(150, 20_260_630);
     let mut secrets_all: Vec<String> = population.iter().flat_map(secrets).collect();
     secrets_all.retain(|s| s.chars().count() >= 3);
     secrets_all.sort();

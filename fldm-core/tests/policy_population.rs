@@ -10,7 +10,6 @@ use fldm_core::attribute::{self, AttributeSet};
 use fldm_core::codec::json;
 use fldm_core::date::Datum;
 use fldm_core::policy::{Operation, Policy, Request};
-use fldm_core::synth;
 
 /// The attributes the housing office may receive (AZRG § 14 Abs. 1 Nr. 1 and
 /// 6 with § 3 Abs. 1 Nr. 4), pinned here independently of the policy file.
@@ -48,7 +47,7 @@ fn wohnungsamt_receives_exactly_seven_attributes_over_10000_records() {
     let policy =
         Policy::load(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../policies/reference.toml"))
             .expect("reference policy");
-    let persons = synth::population(10_000, 20_260_630);
+    let persons = fldm_synth::population(10_000, 20_260_630);
     assert_eq!(persons.len(), 10_000);
     let allowed = AttributeSet::from_names("test", &WOHNUNGSAMT).expect("names");
     let mut allowed_keys: BTreeSet<String> = WOHNUNGSAMT.iter().map(|s| s.to_string()).collect();
@@ -61,7 +60,7 @@ fn wohnungsamt_receives_exactly_seven_attributes_over_10000_records() {
                 operation: op,
                 purpose: Some(purpose),
                 case_reference: Some("WA-2026-0001"),
-                date: Datum::parse(synth::REFERENCE_DATE).expect("date"),
+                date: Datum::parse(fldm_synth::REFERENCE_DATE).expect("date"),
             });
             let permit = decision.permit().expect("wohnungsamt may read for W01");
             assert_eq!(permit.attributes(), allowed, "{op}");
@@ -121,7 +120,7 @@ fn other_purposes_and_offices_do_not_get_the_housing_set() {
     let policy =
         Policy::load(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../policies/reference.toml"))
             .expect("reference policy");
-    let date = Datum::parse(synth::REFERENCE_DATE).expect("date");
+    let date = Datum::parse(fldm_synth::REFERENCE_DATE).expect("date");
     for purpose in ["25", "26", "27", "28", "61", "62", "70", "S01", "D01"] {
         let d = policy.decide(&Request {
             office: "wohnungsamt",

@@ -753,7 +753,7 @@ fn schema_rejects_what_the_decoder_rejects() {
 
 #[test]
 fn synthetic_population_validates_and_round_trips() {
-    let persons = fldm_core::synth::population(2_000, 42);
+    let persons = fldm_synth::population(2_000, 42);
     assert_eq!(persons.len(), 2_000);
     let xml = to_xml(&persons);
     assert_eq!(from_xml(&xml).expect("synthetic records decode"), persons);

@@ -84,7 +84,7 @@ fn permit(
 }
 
 fn record() -> String {
-    let p = fldm_core::synth::population(1, 7).remove(0);
+    let p = fldm_synth::population(1, 7).remove(0);
     fldm_core::codec::json::person_to_json(&p)
 }
 

@@ -69,7 +69,7 @@ fn main() {
         .unwrap_or(100_000);
     let reads = count.min(20_000);
     eprintln!("generating {count} synthetic persons ...");
-    let persons = fldm_core::synth::population(count, 2026);
+    let persons = fldm_synth::population(count, 2026);
 
     let start = Instant::now();
     let keys: usize = persons

@@ -28,7 +28,7 @@ use serde::Deserialize;
 pub const DEFAULT_MAX_BODY_BYTES: usize = 1 << 20;
 /// Default number of audit entries between signed checkpoints.
 pub const DEFAULT_CHECKPOINT_INTERVAL: u64 = 1000;
-/// Default owner office of records loaded by [`crate::seed_synthetic`].
+/// Default owner office of records loaded by [`crate::load_persons`].
 pub const DEFAULT_OWNER_OFFICE: &str = "auslaenderbehoerde";
 
 /// Configuration of a hub. See the [module documentation](self).
@@ -58,7 +58,7 @@ pub struct HubConfig {
     #[serde(default = "default_checkpoint_interval")]
     pub checkpoint_interval: u64,
     /// The office recorded as owner of records loaded by
-    /// [`crate::seed_synthetic`]; corrections of those records go to it.
+    /// [`crate::load_persons`]; corrections of those records go to it.
     #[serde(default = "default_owner_office")]
     pub owner_office: String,
     /// Largest accepted request body in bytes.

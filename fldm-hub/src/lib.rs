@@ -13,7 +13,7 @@ pub mod server;
 pub mod store;
 
 pub use config::HubConfig;
-pub use server::{Hub, HubError, RunningHub, seed_synthetic, serve};
+pub use server::{Hub, HubError, RunningHub, load_persons, serve};
 
 // The README's example is compiled as a doctest.
 #[cfg(doctest)]

@@ -6,7 +6,8 @@
 //! # async fn run() -> Result<(), fldm_hub::HubError> {
 //! let config = fldm_hub::config::HubConfig::load("hub.toml")?;
 //! let hub = fldm_hub::Hub::start(config).await?;
-//! hub.seed_synthetic(1000, 42)?;
+//! let persons: Vec<fldm_core::record::Person> = Vec::new(); // e.g. read from a file
+//! hub.load_persons(persons)?;
 //! println!("listening on {}", hub.local_addr());
 //! hub.shutdown().await;
 //! # Ok(()) }
@@ -18,6 +19,7 @@ use std::time::Duration;
 
 use fldm_core::audit::{Journal, JournalOptions, PseudonymKey, SigningKey, hex};
 use fldm_core::policy::Policy;
+use fldm_core::record::Person;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use hyper_util::service::TowerToHyperService;
@@ -244,12 +246,12 @@ impl RunningHub {
         &self.state
     }
 
-    /// Load `n` synthetic persons (population `seed` of
-    /// `fldm_core::synth`) into the store, owned by the configured owner
-    /// office. Blocking: call from a blocking context or use
-    /// `tokio::task::spawn_blocking` for large `n`.
-    pub fn seed_synthetic(&self, n: usize, seed: u64) -> Result<u64, HubError> {
-        seed_synthetic(&self.state.store, &self.owner_office, n, seed)
+    /// Load `persons` into the store, owned by the configured owner office,
+    /// in one transaction (all or nothing, see [`Store::seed`]). Returns the
+    /// number stored. Blocking: call from a blocking context or
+    /// use `tokio::task::spawn_blocking` for many persons.
+    pub fn load_persons(&self, persons: impl IntoIterator<Item = Person>) -> Result<u64, HubError> {
+        load_persons(&self.state.store, &self.owner_office, persons)
     }
 
     /// Stop accepting connections, let open requests finish (at most
@@ -267,15 +269,14 @@ impl RunningHub {
     }
 }
 
-/// Load `n` persons of the synthetic population `seed` into `store`, owned
-/// by `owner_office`. Returns the number stored.
-pub fn seed_synthetic(
+/// Load `persons` into `store`, owned by `owner_office`, in one
+/// transaction (all or nothing, see [`Store::seed`]). Returns the number
+/// stored.
+pub fn load_persons(
     store: &Store,
     owner_office: &str,
-    n: usize,
-    seed: u64,
+    persons: impl IntoIterator<Item = Person>,
 ) -> Result<u64, HubError> {
-    let persons = fldm_core::synth::Population::new(seed).take(n);
     Ok(store.seed(persons, owner_office)?)
 }
 

@@ -287,7 +287,7 @@ impl Checker<'_> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn responses_match_the_documented_schemas() {
     let t = start(30).await;
-    let people = fldm_core::synth::population(30, 7);
+    let people = fldm_synth::population(30, 7);
     let mut ck = Checker {
         doc: Doc::load(),
         t: &t,

@@ -462,7 +462,7 @@ async fn corrections_flow_to_the_owning_office() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn search_returns_projected_candidates() {
     let t = start(50).await;
-    let people = fldm_core::synth::population(50, 7);
+    let people = fldm_synth::population(50, 7);
     let target = people
         .iter()
         .find(|p| {

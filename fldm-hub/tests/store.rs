@@ -873,7 +873,7 @@ fn candidates_share_search_keys() {
 fn synthetic_population_round_trips() {
     let dir = TempDir::new("synth");
     let store = open(&dir);
-    let population = fldm_core::synth::population(300, 11);
+    let population = fldm_synth::population(300, 11);
     assert_eq!(store.seed(population.clone(), "abh").expect("seed"), 300);
     assert_eq!(store.count().expect("count"), 300);
     for p in population.iter().step_by(7) {

@@ -88,7 +88,7 @@ impl Person {
 /// A deterministic synthetic population of `count` persons.
 #[pyfunction]
 fn synth(py: Python<'_>, count: usize, seed: u64) -> Vec<Person> {
-    py.detach(|| fldm_core::synth::population(count, seed))
+    py.detach(|| fldm_synth::population(count, seed))
         .into_iter()
         .map(|inner| Person { inner })
         .collect()
@@ -99,7 +99,7 @@ fn synth(py: Python<'_>, count: usize, seed: u64) -> Vec<Person> {
 #[pyfunction]
 fn local_case_variant(person: &Person, seed: u64) -> Person {
     Person {
-        inner: fldm_core::synth::local_case_variant(&person.inner, seed),
+        inner: fldm_synth::local_case_variant(&person.inner, seed),
     }
 }
 

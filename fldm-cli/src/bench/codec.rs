@@ -7,7 +7,6 @@ use std::time::{Duration, Instant};
 
 use fldm_core::codec::{json, xml};
 use fldm_core::record::Person;
-use fldm_core::synth;
 use serde::{Deserialize, Serialize};
 
 use crate::CmdResult;
@@ -78,7 +77,7 @@ pub fn run(a: Args) -> CmdResult {
         "generating {} synthetic records (seed {}) ...",
         a.count, a.seed
     );
-    let persons: Vec<Person> = synth::Population::new(a.seed).take(a.count).collect();
+    let persons: Vec<Person> = fldm_synth::Population::new(a.seed).take(a.count).collect();
     let n = persons.len();
 
     let (enc_json, jsonl) = {

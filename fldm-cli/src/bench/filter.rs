@@ -15,7 +15,6 @@ use std::time::{Duration, Instant};
 use fldm_core::date::Datum;
 use fldm_core::policy::{Operation, Policy, Request};
 use fldm_core::record::Person;
-use fldm_core::synth;
 
 use crate::CmdResult;
 
@@ -64,7 +63,8 @@ pub fn run(a: Args) -> CmdResult {
         None => Policy::from_str(REFERENCE_POLICY, "policies/reference.toml")?,
     };
     let operation = Operation::parse(&a.operation).ok_or("unknown operation")?;
-    let date = Datum::parse(synth::REFERENCE_DATE).map_err(|e| format!("reference date: {e}"))?;
+    let date =
+        Datum::parse(fldm_synth::REFERENCE_DATE).map_err(|e| format!("reference date: {e}"))?;
     let request = Request {
         office: &a.office,
         operation,
@@ -80,7 +80,7 @@ pub fn run(a: Args) -> CmdResult {
         "generating {} synthetic records (seed {}) ...",
         a.count, a.seed
     );
-    let persons: Vec<Person> = synth::Population::new(a.seed).take(a.count).collect();
+    let persons: Vec<Person> = fldm_synth::Population::new(a.seed).take(a.count).collect();
     let n = persons.len();
 
     // Baseline: a plain clone of every record.

@@ -125,7 +125,7 @@ pub fn run(a: Args) -> CmdResult {
         std::thread::available_parallelism().map_or(1, |n| n.get())
     );
     let t = Instant::now();
-    let seeded = hub.seed_synthetic(a.persons, a.seed)?;
+    let seeded = hub.load_persons(fldm_synth::Population::new(a.seed).take(a.persons))?;
     println!(
         "seeding (not part of any ratio): {seeded} synthetic persons in {:.1} s ({:.0} persons/s)",
         t.elapsed().as_secs_f64(),

@@ -275,43 +275,6 @@ pub fn read_jsonl(text: &str, strictness: Strictness) -> Result<Vec<Person>> {
 mod tests {
     use super::*;
 
-    #[test]
-    fn own_json_decodes_like_strict_json() {
-        for p in crate::synth::population(500, 3) {
-            let text = person_to_json(&p);
-            assert_eq!(person_from_own_json(&text).expect("own"), p);
-            // Other formatting: the full decoder takes over, same result.
-            let pretty = person_to_json_pretty(&p);
-            assert_eq!(person_from_own_json(&pretty).expect("pretty"), p);
-        }
-        let p = &crate::synth::population(1, 3)[0];
-        let text = person_to_json(p);
-        // An unknown field is refused, as in strict mode, with its path.
-        let extra = text.replacen("{", "{\"zusatz\":1,", 1);
-        let (a, b) = (
-            person_from_own_json(&extra).expect_err("unknown field"),
-            person_from_json(&extra, Strictness::Strict).expect_err("unknown field"),
-        );
-        assert_eq!((a.to_string(), a.field()), (b.to_string(), b.field()));
-        assert_eq!(a.field(), Some("zusatz"));
-        // An invalid value: the same error naming the field.
-        let bad = text.replacen(
-            "\"staatsangehoerigkeiten\":[",
-            "\"staatsangehoerigkeiten\":[\"1\",",
-            1,
-        );
-        assert_ne!(bad, text);
-        let (a, b) = (
-            person_from_own_json(&bad).expect_err("invalid"),
-            person_from_json(&bad, Strictness::Strict).expect_err("invalid"),
-        );
-        assert_eq!((a.to_string(), a.field()), (b.to_string(), b.field()));
-        assert_eq!(
-            a.field(),
-            Some("grundpersonalien.staatsangehoerigkeiten[0]")
-        );
-    }
-
     const OK: &str = r#"{"fldm_id":"P1","azr_nummer":"230517000123","grundpersonalien":{"familienname":"Haddad","vornamen":{"nicht_vorhanden":true},"geburtsdatum":"1990","geschlecht":"w","staatsangehoerigkeiten":["475"]}}"#;
 
     fn err(text: &str) -> Error {

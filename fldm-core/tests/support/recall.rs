@@ -4,7 +4,6 @@
 use std::collections::HashMap;
 
 use fldm_core::matching::{PreparedPerson, Query, query_blocking_keys, score_prepared};
-use fldm_core::synth;
 
 pub struct Recall {
     pub asked: usize,
@@ -28,7 +27,7 @@ impl Recall {
 /// through the blocking index, and count how often the person is a
 /// candidate, comes first, or comes in the top 5.
 pub fn recall(n: usize, queries: usize, population_seed: u64, variant_seed: u64) -> Recall {
-    let pop = synth::population(n, population_seed);
+    let pop = fldm_synth::population(n, population_seed);
     let prepared: Vec<PreparedPerson> = pop.iter().map(PreparedPerson::new).collect();
     let mut index: HashMap<String, Vec<usize>> = HashMap::new();
     for (i, p) in prepared.iter().enumerate() {
@@ -45,7 +44,7 @@ pub fn recall(n: usize, queries: usize, population_seed: u64, variant_seed: u64)
         max_candidates: 0,
     };
     for i in (0..n).step_by(n / queries) {
-        let local = synth::local_case_variant(&pop[i], variant_seed);
+        let local = fldm_synth::local_case_variant(&pop[i], variant_seed);
         let Ok(q) = Query::from_person(&local) else {
             continue;
         };

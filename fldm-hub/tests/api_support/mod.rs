@@ -81,7 +81,9 @@ max_body_bytes = 65536
     let audit_dir = config.audit_dir.clone();
     let hub = Hub::start(config).await.expect("hub starts");
     if seed > 0 {
-        let n = hub.seed_synthetic(seed, 7).expect("seed");
+        let n = hub
+            .load_persons(fldm_synth::population(seed, 7))
+            .expect("seed");
         assert_eq!(n, seed as u64);
     }
     let base = format!("https://127.0.0.1:{}", hub.local_addr().port());
@@ -138,7 +140,7 @@ impl TestHub {
 
     /// FLDM ids of the seeded persons, in seed order.
     pub fn seeded_ids(&self, n: usize) -> Vec<String> {
-        fldm_core::synth::population(n, 7)
+        fldm_synth::population(n, 7)
             .into_iter()
             .map(|p| p.fldm_id.as_str().to_string())
             .collect()

@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 use fldm_core::codes::{Beziehung, Geschlecht};
 use fldm_core::date::{Datum, TeilbekanntesDatum};
 use fldm_core::record::{Name, NamePart, Person};
-use fldm_core::synth::{
+use fldm_synth::{
     Population, REFERENCE_DATE, local_case_variant, name_table, population, spelling_variants,
 };
 
