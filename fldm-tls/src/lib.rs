@@ -38,6 +38,9 @@
 //! # }
 //! ```
 
+#![deny(missing_docs)]
+#![deny(rustdoc::broken_intra_doc_links)]
+
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 

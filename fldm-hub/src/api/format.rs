@@ -1,12 +1,11 @@
-//! Content negotiation, request body decoding and the XML envelopes of
-//! responses.
+//! Content negotiation and request body decoding: the HTTP side of the
+//! JSON and XML formats.
 //!
 //! JSON is the default. `Accept: application/xml` (or `text/xml`) selects
-//! XML: response envelopes are elements of [`HUB_NAMESPACE`] (prefix
-//! `hub`), and every record inside is a complete `<fldm:person>` element of
-//! the Kerndatensatz format (`fldm_core::codec::xml`). Field names of the
-//! envelope are the lowerCamelCase forms of the JSON names; list entries
-//! are `<hub:eintrag>` elements. Problem responses are always
+//! XML. The XML envelopes of responses and the flat XML request bodies are
+//! defined once, in `fldm_core::codec::xml::envelope` (namespace
+//! [`HUB_NAMESPACE`], lowerCamelCase field names, `<hub:eintrag>` list
+//! entries, complete `<fldm:person>` records). Problem responses are always
 //! `application/problem+json`.
 
 use fldm_core::codec::json::{self as json_codec, Strictness};
@@ -18,8 +17,7 @@ use serde_json::Value;
 
 use super::problem::{ApiError, from_core};
 
-/// Namespace of the hub's XML envelopes.
-pub const HUB_NAMESPACE: &str = "urn:fldm:xml:hub:1";
+pub use fldm_core::codec::xml::envelope::{HUB_NAMESPACE, envelope};
 /// JSON media type.
 pub const JSON: &str = "application/json";
 /// XML media type.
@@ -153,233 +151,14 @@ pub fn decode_person(body: &[u8], format: Format, default_id: &str) -> Result<Pe
     }
 }
 
-/// Decode a small wire type from an XML body: a root element (any name) of
-/// [`HUB_NAMESPACE`] whose children are the fields (lowerCamelCase names,
-/// text content; list fields hold `<hub:eintrag>` children). Converted to
-/// the JSON value of the type and decoded like JSON, so errors name fields
-/// the same way.
+/// Decode a small wire type from a flat XML body (see
+/// `fldm_core::codec::xml::envelope::flat_fields`): converted to the JSON
+/// value of the type and decoded like JSON, so errors name fields the same
+/// way.
 pub fn decode_flat_xml<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     let text = utf8(body)?;
-    let value = flat_xml_to_value(text)?;
+    let value = xml_codec::envelope::flat_fields(text).map_err(|e| from_core(&e))?;
     decode_json::<T>(value.to_string().as_bytes())
-}
-
-fn snake(name: &str) -> String {
-    let mut s = String::with_capacity(name.len() + 4);
-    for c in name.chars() {
-        if c.is_ascii_uppercase() {
-            s.push('_');
-            s.push(c.to_ascii_lowercase());
-        } else {
-            s.push(c);
-        }
-    }
-    s
-}
-
-fn camel(name: &str) -> String {
-    let mut s = String::with_capacity(name.len());
-    let mut up = false;
-    for c in name.chars() {
-        if c == '_' {
-            up = true;
-        } else if up {
-            s.push(c.to_ascii_uppercase());
-            up = false;
-        } else {
-            s.push(c);
-        }
-    }
-    s
-}
-
-fn flat_xml_to_value(text: &str) -> Result<Value, ApiError> {
-    use quick_xml::events::Event;
-    let xml_err = |msg: String| ApiError::invalid("", format!("invalid XML: {msg}"));
-    let mut reader = quick_xml::Reader::from_str(text);
-    reader.config_mut().expand_empty_elements = true;
-    reader.config_mut().check_end_names = true;
-    let mut depth = 0usize;
-    let mut obj = serde_json::Map::new();
-    let mut field: Option<String> = None;
-    let mut list: Option<Vec<Value>> = None;
-    let mut buf = String::new();
-    loop {
-        match reader.read_event() {
-            Ok(Event::DocType(_)) => {
-                return Err(xml_err(
-                    "document type declarations are not accepted".into(),
-                ));
-            }
-            Ok(Event::Start(e)) => {
-                depth += 1;
-                let local_name = e.local_name();
-                let local: &str = local_name.as_ref();
-                let local = local.to_string();
-                match depth {
-                    1 => {}
-                    2 => {
-                        field = Some(snake(&local));
-                        buf.clear();
-                    }
-                    3 if local == "eintrag" => {
-                        list.get_or_insert_with(Vec::new);
-                        buf.clear();
-                    }
-                    _ => {
-                        return Err(ApiError::invalid(
-                            field.clone().unwrap_or_default(),
-                            format!("unexpected element {local}"),
-                        ));
-                    }
-                }
-            }
-            Ok(Event::Text(t)) => {
-                buf.push_str(&t.xml10_content());
-            }
-            Ok(Event::GeneralRef(r)) => match r.resolve_char_ref() {
-                Ok(Some(c)) => buf.push(c),
-                Ok(None) => match quick_xml::escape::resolve_xml_entity(&r) {
-                    Some(s) => buf.push_str(s),
-                    None => {
-                        return Err(xml_err("only the predefined entities are accepted".into()));
-                    }
-                },
-                Err(e) => return Err(xml_err(e.to_string())),
-            },
-            Ok(Event::End(_)) => {
-                match depth {
-                    3 => {
-                        if let Some(l) = list.as_mut() {
-                            l.push(Value::String(std::mem::take(&mut buf)));
-                        }
-                    }
-                    2 => {
-                        if let Some(f) = field.take() {
-                            let v = match list.take() {
-                                Some(l) => Value::Array(l),
-                                None => scalar(&f, &buf),
-                            };
-                            obj.insert(f, v);
-                        }
-                        buf.clear();
-                    }
-                    _ => {}
-                }
-                depth = depth.saturating_sub(1);
-            }
-            Ok(Event::Eof) => break,
-            Ok(_) => {}
-            Err(e) => return Err(xml_err(e.to_string())),
-        }
-    }
-    Ok(Value::Object(obj))
-}
-
-/// Numeric fields (`limit`) become numbers, everything else is text.
-fn scalar(field: &str, s: &str) -> Value {
-    match (field, s.trim().parse::<u64>()) {
-        ("limit", Ok(n)) => Value::from(n),
-        _ => Value::String(s.to_string()),
-    }
-}
-
-fn escape(s: &str, out: &mut String) {
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            _ => out.push(c),
-        }
-    }
-}
-
-/// Write a JSON value as XML under element `name` (lowerCamelCase of the key).
-fn value_xml(name: &str, v: &Value, out: &mut String) {
-    let tag = camel(name);
-    match v {
-        Value::Null => {}
-        Value::Array(items) => {
-            out.push_str(&format!("<hub:{tag}>"));
-            for i in items {
-                value_xml("eintrag", i, out);
-            }
-            out.push_str(&format!("</hub:{tag}>"));
-        }
-        Value::Object(m) => {
-            out.push_str(&format!("<hub:{tag}>"));
-            for (k, v) in m {
-                value_xml(k, v, out);
-            }
-            out.push_str(&format!("</hub:{tag}>"));
-        }
-        Value::String(s) => {
-            out.push_str(&format!("<hub:{tag}>"));
-            escape(s, out);
-            out.push_str(&format!("</hub:{tag}>"));
-        }
-        Value::Bool(b) => out.push_str(&format!("<hub:{tag}>{b}</hub:{tag}>")),
-        Value::Number(n) => out.push_str(&format!("<hub:{tag}>{n}</hub:{tag}>")),
-    }
-}
-
-fn person_element(p: &Person) -> String {
-    let doc = xml_codec::person_to_xml(p);
-    match doc.strip_prefix("<?xml") {
-        Some(rest) => match rest.find("?>") {
-            Some(i) => rest[i + 2..].trim().to_string(),
-            None => doc,
-        },
-        None => doc,
-    }
-}
-
-/// An XML envelope: root element `root`, the fields of `value` (a JSON
-/// object) in order; a field `record` (also inside list entries) is
-/// replaced by the `<fldm:person>` element of the matching entry of
-/// `records`, in document order.
-pub fn envelope(root: &str, value: &Value, records: &[&Person]) -> String {
-    let mut out = String::with_capacity(1024 + records.len() * 1536);
-    out.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    out.push_str(&format!("<hub:{root} xmlns:hub=\"{HUB_NAMESPACE}\">"));
-    let mut next = 0usize;
-    if let Value::Object(m) = value {
-        for (k, v) in m {
-            with_records(k, v, records, &mut next, &mut out);
-        }
-    }
-    out.push_str(&format!("</hub:{root}>\n"));
-    out
-}
-
-fn with_records(name: &str, v: &Value, records: &[&Person], next: &mut usize, out: &mut String) {
-    if name == "record" {
-        if let Some(p) = records.get(*next) {
-            out.push_str(&person_element(p));
-        }
-        *next += 1;
-        return;
-    }
-    let tag = camel(name);
-    match v {
-        Value::Array(items) => {
-            out.push_str(&format!("<hub:{tag}>"));
-            for i in items {
-                with_records("eintrag", i, records, next, out);
-            }
-            out.push_str(&format!("</hub:{tag}>"));
-        }
-        Value::Object(m) => {
-            out.push_str(&format!("<hub:{tag}>"));
-            for (k, v) in m {
-                with_records(k, v, records, next, out);
-            }
-            out.push_str(&format!("</hub:{tag}>"));
-        }
-        other => value_xml(name, other, out),
-    }
 }
 
 #[cfg(test)]
@@ -397,16 +176,5 @@ mod tests {
         );
         assert_eq!(negotiate(Some("text/html")), None);
         assert_eq!(negotiate(Some("application/xml;q=0")), None);
-    }
-
-    #[test]
-    fn flat_xml_round() {
-        let v = flat_xml_to_value(
-            "<hub:x xmlns:hub=\"urn:fldm:xml:hub:1\"><hub:note>A &amp; B</hub:note><hub:attributes><hub:eintrag>a.b</hub:eintrag></hub:attributes><hub:limit>5</hub:limit></hub:x>",
-        )
-        .expect("xml");
-        assert_eq!(v["note"], "A & B");
-        assert_eq!(v["attributes"][0], "a.b");
-        assert_eq!(v["limit"], 5);
     }
 }
