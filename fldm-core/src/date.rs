@@ -157,7 +157,12 @@ pub enum TeilbekanntesDatum {
     /// Day, month and year known.
     JahrMonatTag(Datum),
     /// Year and month known.
-    JahrMonat { jahr: u16, monat: u8 },
+    JahrMonat {
+        /// The year.
+        jahr: u16,
+        /// The month (1-12).
+        monat: u8,
+    },
     /// Only the year known.
     Jahr(u16),
     /// Nothing known.

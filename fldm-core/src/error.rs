@@ -16,24 +16,46 @@ pub enum ValidationKind {
     /// The value is empty where a value is required.
     Empty,
     /// The value is longer than allowed (`max` in characters or items).
-    TooLong { max: usize },
+    TooLong {
+        /// The largest length allowed.
+        max: usize,
+    },
     /// Too many or too few items in a list.
     Count {
+        /// The fewest entries allowed.
         min: usize,
+        /// The most entries allowed.
         max: usize,
+        /// The number of entries found.
         found: usize,
     },
     /// A control character (U+0000-U+001F, U+007F-U+009F) appears.
-    ControlCharacter { position: usize },
+    ControlCharacter {
+        /// Character index of the control character.
+        position: usize,
+    },
     /// A character outside the DIN 91379 normative Latin set appears
     /// (position is the character index after NFC normalisation).
-    CharacterNotPermitted { position: usize, codepoint: u32 },
+    CharacterNotPermitted {
+        /// Character index (after NFC normalisation).
+        position: usize,
+        /// The Unicode code point of the character.
+        codepoint: u32,
+    },
     /// The value does not have the required format; `expected` says which.
-    Format { expected: &'static str },
+    Format {
+        /// The format required, in words (`YYYY-MM-DD`).
+        expected: &'static str,
+    },
     /// The value is not a valid calendar date.
     ImpossibleDate,
     /// The code is not in the code list named by `list`.
-    UnknownCode { list: String, code: String },
+    UnknownCode {
+        /// The list URI of the code list.
+        list: String,
+        /// The code that is not in it.
+        code: String,
+    },
     /// A field that the schema does not know (strict mode).
     UnknownField,
     /// Anything else, described in words that contain no personal data.
@@ -132,9 +154,13 @@ pub enum Error {
     /// stopped (empty at top level).
     #[error("{}", fmt_decode("JSON", field, *line, *column, message))]
     Json {
+        /// Path of the field where decoding stopped (empty at top level).
         field: String,
+        /// 1-based line of the input (0 if unknown).
         line: usize,
+        /// 1-based byte column in that line.
         column: usize,
+        /// What is wrong, without personal data.
         message: String,
     },
 
@@ -142,9 +168,13 @@ pub enum Error {
     /// where decoding stopped.
     #[error("{}", fmt_decode("XML", field, *line, *column, message))]
     Xml {
+        /// Path of the field where decoding stopped (empty at top level).
         field: String,
+        /// 1-based line of the input (0 if unknown).
         line: usize,
+        /// 1-based byte column in that line.
         column: usize,
+        /// What is wrong, without personal data.
         message: String,
     },
 
@@ -153,6 +183,7 @@ pub enum Error {
     Record {
         /// 0-based index of the record.
         index: usize,
+        /// The error in that record.
         #[source]
         source: Box<Error>,
     },
@@ -160,7 +191,9 @@ pub enum Error {
     /// A code list file could not be read or is not a usable genericode list.
     #[error("code list {source_name}: {message}")]
     CodeList {
+        /// The file or name the list was read from.
         source_name: String,
+        /// What is wrong.
         message: String,
     },
 
@@ -172,9 +205,13 @@ pub enum Error {
     /// problem is inside one) and what is wrong.
     #[error("{file}:{line}: {}{message}", rule.as_ref().map(|r| format!("rule {r:?}: ")).unwrap_or_default())]
     PolicyFile {
+        /// The policy file.
         file: String,
+        /// 1-based line in that file.
         line: usize,
+        /// The rule the problem is in, if any.
         rule: Option<String>,
+        /// What is wrong.
         message: String,
     },
 
@@ -185,7 +222,9 @@ pub enum Error {
     /// An I/O error, with what was being done.
     #[error("{context}: {source}")]
     Io {
+        /// What was being done (`writing XML`).
         context: String,
+        /// The I/O error.
         #[source]
         source: std::io::Error,
     },

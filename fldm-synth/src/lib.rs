@@ -15,7 +15,7 @@
 //!   register them, following the customs of each origin: inherited family
 //!   names; name chains with the father's (and grandfather's) given name
 //!   (Iraq, Eritrea, Somalia); no family name at all
-//!   ([`NamePart::NichtVorhanden`], Afghanistan, Eritrea, Somalia); two
+//!   ([`NamePart::NichtVorhanden`](fldm_core::record::NamePart::NichtVorhanden), Afghanistan, Eritrea, Somalia); two
 //!   family names (Colombia); female forms of family names (Ukraine,
 //!   Russia); a wife taking her husband's name with her own as Geburtsname
 //!   (Turkey, Ukraine, Georgia, Russia, Nigeria). Recorded spellings vary

@@ -21,7 +21,7 @@
 //! streamed record by record with [`XmlReader`].
 //!
 //! Decoding checks every value with the same constructors as the JSON codec
-//! and finishes each record with [`Person::validate`]. Errors name the field
+//! and finishes each record with [`Person::validate`](crate::record::Person::validate). Errors name the field
 //! by its JSON path (`grundpersonalien.staatsangehoerigkeiten[4]`). Document
 //! type declarations, entity declarations and entity references other than
 //! the five predefined ones are rejected, never expanded.
