@@ -4,18 +4,19 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use fldm_core::attribute;
-use fldm_core::audit::{Operation as AuditOp, OutcomeKind};
+use fldm_core::audit::{Operation as AuditOp, OutcomeKind, RecordFacts, Stage};
 use fldm_core::ids::FldmId;
 use fldm_core::record::Anschrift;
 use fldm_core::wire::{
     self, AccessReport, AddressUpdate, ChangeEntry, ChangesPage, Correction, CorrectionDecision,
     CorrectionList, CorrectionReport, CorrectionStatus, Disclosure, Health, Problem, ProblemCode,
-    SearchRequest, SearchResponse, WriteResult, headers,
+    SearchRequest, SearchResponse, WriteResult,
+    headers::{self, Rule},
 };
 use reqwest::Method;
 use serde::de::DeserializeOwned;
 
-use crate::audit::{CallRecord, ClientJournal};
+use crate::audit::ClientJournal;
 use crate::builder::RetryPolicy;
 use crate::error::{Error, Result};
 
@@ -130,9 +131,8 @@ struct Received {
     attributes: Vec<String>,
     /// FLDM ids of the persons whose records arrived (search, change feed).
     subjects: Vec<String>,
-    rule_id: Option<String>,
-    legal_basis: Option<String>,
-    policy_hash: Option<String>,
+    /// The decision the hub cited.
+    decision: Option<wire::DecisionInfo>,
 }
 
 impl Received {
@@ -140,9 +140,7 @@ impl Received {
         Received {
             attributes,
             subjects: Vec::new(),
-            rule_id: Some(d.rule_id.clone()),
-            legal_basis: Some(format!("{} {}", d.legal_basis.section, d.legal_basis.law)),
-            policy_hash: Some(d.policy_hash.clone()),
+            decision: Some(d.clone()),
         }
     }
 }
@@ -151,21 +149,10 @@ fn new_request_id() -> String {
     uuid::Uuid::new_v4().to_string()
 }
 
-fn check_header_value(what: &str, v: &str) -> Result<()> {
-    if v.is_empty()
-        || v.len() > wire::MAX_HEADER_CHARS
-        || v.chars().any(|c| c.is_control() || !c.is_ascii())
-    {
-        return Err(Error::Local(fldm_core::Error::Validation(
-            fldm_core::ValidationError::new(
-                what,
-                fldm_core::ValidationKind::Format {
-                    expected: "1 to 128 printable ASCII characters",
-                },
-            ),
-        )));
-    }
-    Ok(())
+/// Check a header value against its protocol rule before sending it.
+fn check_header(rule: &Rule, v: &str) -> Result<()> {
+    rule.check(v)
+        .map_err(|e| Error::Local(fldm_core::Error::Validation(e)))
 }
 
 fn map_transport(e: reqwest::Error, timeout: Duration) -> Error {
@@ -359,11 +346,15 @@ impl HubClient {
                     request_id,
                 });
             }
-            check_header_value("purpose", &c.purpose)?;
+            check_header(&Rule::USER, &self.inner.user)?;
+            check_header(&Rule::PURPOSE, &c.purpose)?;
             if let Some(case) = &c.case_reference {
-                check_header_value("case_reference", case)?;
+                check_header(&Rule::CASE, case)?;
             }
-            check_header_value("request_id", &request_id)?;
+            check_header(&Rule::REQUEST_ID, &request_id)?;
+        }
+        if let Some(k) = &call.idempotency_key {
+            check_header(&Rule::IDEMPOTENCY_KEY, k)?;
         }
         let answer = self.send(&call, &request_id).await;
         let (result, payload, outcome, reason) = match answer {
@@ -394,26 +385,32 @@ impl HubClient {
         };
         if let (Some(j), Some(c)) = (&self.inner.journal, ctx) {
             let received = result.as_ref().ok().map(|(_, r)| r);
-            let rec = CallRecord {
-                request_id: &request_id,
+            let mut facts = RecordFacts {
+                stage: Stage::Client,
                 operation: call.audit_op,
-                office: &self.inner.office,
-                user: &self.inner.user,
-                responsible: &self.inner.responsible,
-                purpose: &c.purpose,
-                case_reference: c.case_reference.as_deref(),
-                criteria: call.criteria.clone(),
-                subject: call.subject.as_deref(),
-                subjects: received.map(|r| r.subjects.clone()).unwrap_or_default(),
-                received: received.map(|r| r.attributes.clone()).unwrap_or_default(),
-                payload: payload.as_deref(),
-                rule_id: received.and_then(|r| r.rule_id.clone()),
-                legal_basis: received.and_then(|r| r.legal_basis.clone()),
-                policy_hash: received.and_then(|r| r.policy_hash.clone()),
+                office: self.inner.office.clone(),
+                user: self.inner.user.clone(),
+                responsible: self.inner.responsible.clone(),
+                purpose: c.purpose.clone(),
+                case_reference: c.case_reference.clone(),
+                request_id: request_id.clone(),
+                // The person asked about, else the persons whose records arrived.
+                subjects: match (&call.subject, received) {
+                    (Some(s), _) => vec![s.clone()],
+                    (None, Some(r)) => r.subjects.clone(),
+                    (None, None) => Vec::new(),
+                },
+                disclosed: received.map(|r| r.attributes.clone()).unwrap_or_default(),
                 outcome,
                 reason,
+                ..RecordFacts::default()
             };
-            j.write(rec)?;
+            facts.disclosed_to_office = !facts.disclosed.is_empty();
+            if let Some(d) = received.and_then(|r| r.decision.as_ref()) {
+                let lb = &d.legal_basis;
+                facts.set_decision(&d.rule_id, &lb.section, &lb.law, &d.policy_hash);
+            }
+            j.write(facts, &call.criteria, payload.as_deref())?;
         }
         result.map(|(v, _)| v)
     }
@@ -465,23 +462,11 @@ impl HubClient {
     pub async fn search(&self, query: &SearchRequest, ctx: &Context) -> Result<SearchResponse> {
         let mut call = Call::new(Method::POST, "/persons/search", Some(ctx));
         call.body = Some(serde_json::to_vec(query).map_err(|e| Error::Protocol(e.to_string()))?);
-        let mut criteria = Vec::new();
-        if let Some(v) = &query.familienname {
-            criteria.push(("grundpersonalien.familienname", v.clone()));
-        }
-        if let Some(v) = &query.vornamen {
-            criteria.push(("grundpersonalien.vornamen", v.clone()));
-        }
-        if let Some(v) = &query.geburtsdatum {
-            criteria.push(("grundpersonalien.geburtsdatum", v.clone()));
-        }
-        if let Some(v) = &query.geschlecht {
-            criteria.push(("grundpersonalien.geschlecht", v.clone()));
-        }
-        if let Some(v) = &query.staatsangehoerigkeit {
-            criteria.push(("grundpersonalien.staatsangehoerigkeiten", v.clone()));
-        }
-        call.criteria = criteria;
+        call.criteria = query
+            .criteria()
+            .into_iter()
+            .map(|(a, v)| (a, v.to_string()))
+            .collect();
         self.execute(call, |b| {
             let s: SearchResponse = decode(b)?;
             if s.candidates.len() > fldm_core::audit::MAX_SUBJECTS {
@@ -522,7 +507,6 @@ impl HubClient {
         let key = idempotency_key
             .map(str::to_string)
             .unwrap_or_else(new_request_id);
-        check_header_value("idempotency_key", &key)?;
         let mut call = Call::new(Method::PUT, format!("/persons/{id}/anschrift"), Some(ctx));
         call.body = Some(
             serde_json::to_vec(&AddressUpdate {
@@ -554,7 +538,6 @@ impl HubClient {
         let key = idempotency_key
             .map(str::to_string)
             .unwrap_or_else(new_request_id);
-        check_header_value("idempotency_key", &key)?;
         let mut call = Call::new(
             Method::POST,
             format!("/persons/{id}/corrections"),
@@ -594,7 +577,6 @@ impl HubClient {
         let key = idempotency_key
             .map(str::to_string)
             .unwrap_or_else(new_request_id);
-        check_header_value("idempotency_key", &key)?;
         let mut call = Call::new(
             Method::PUT,
             format!("/corrections/{correction_id}/status"),

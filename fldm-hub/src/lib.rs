@@ -1,17 +1,37 @@
 //! # fldm-hub
 //!
-//! The reference hub of the FLDM SDK. For now this crate holds the storage
-//! layer, [`store`]: persons (the Kerndatensatz as JSON), a change feed,
-//! idempotent writes, corrections (Berichtigungen) and search keys, in an
-//! embedded SQLite database. The API is synchronous; an async server calls
-//! it from `tokio::task::spawn_blocking`.
+//! The reference hub of the FLDM SDK ("Datendrehscheibe"): an HTTPS server
+//! (axum on tokio, mutual TLS through `fldm-tls`) that speaks protocol
+//! version 1 (`/v1`, described in `docs/openapi.yaml`) to the department
+//! systems. For every request it maps the client certificate to an office,
+//! asks the policy ([`fldm_core::policy`]) for a decision, works on the
+//! [`store`] (persons as JSON in SQLite, change feed, idempotent writes,
+//! corrections, search keys), projects records to the permitted attributes
+//! and appends a hub-stage record to the audit journal
+//! ([`fldm_core::audit`]) before it answers (fail closed).
+//!
+//! The public API is what a binary or an embedding needs:
+//!
+//! - [`HubConfig`] ([`config`]) and [`serve`] to run a hub until it is
+//!   stopped; [`Hub::start`] to run one in-process ([`RunningHub`], for
+//!   tests and embedding), with its shared [`AppState`];
+//! - [`server::serve_tls`] to serve any router through the hub's TLS and
+//!   HTTP stack (benchmarks);
+//! - [`store`] for tools that open the database directly, and
+//!   [`seed_synthetic`] to fill it with a synthetic population.
+//!
+//! The protocol handlers and the audit-record facts are internal.
 
-pub mod api;
-pub mod audit_log;
+#![deny(missing_docs)]
+#![deny(rustdoc::broken_intra_doc_links)]
+
+mod api;
+mod audit_log;
 pub mod config;
 pub mod server;
 pub mod store;
 
+pub use api::AppState;
 pub use config::HubConfig;
 pub use server::{Hub, HubError, RunningHub, load_persons, serve};
 

@@ -268,12 +268,6 @@ pub(crate) fn parse_pruned(payload: &[u8]) -> Option<(u64, Hash)> {
     Some((u64::from_le_bytes(i), h))
 }
 
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-}
-
 fn sync_dir(dir: &Path) -> Result<()> {
     #[cfg(unix)]
     {
@@ -604,7 +598,7 @@ impl Journal {
                 size,
                 root: st.tree.root(),
                 last_leaf: st.tree.last_leaf().unwrap_or(ZERO_HASH),
-                time_ms: now_ms(),
+                time_ms: super::builder::now_ms(),
                 key_id: key.key_id().to_string(),
             });
             let consistency = prev_size

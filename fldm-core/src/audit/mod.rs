@@ -1,5 +1,8 @@
 //! Audit records, the tamper-evident journal, proofs and the offline verifier.
 //!
+//! - [`RecordFacts`]: what a stage knows about an access; its
+//!   [`RecordFacts::build`] is the one place a record is assembled (hub and
+//!   client).
 //! - [`AuditRecord`]: one record per operation and stage (fields after
 //!   AZRG § 13, BDSG § 76, BMG § 40; no names, birth dates or addresses);
 //!   [`PseudonymKey`] makes the keyed hashes for subject and criteria.
@@ -17,6 +20,7 @@
 //!
 //! The byte formats are specified in `docs/audit-format.md`.
 
+mod builder;
 mod bundle;
 mod canon;
 mod checkpoint;
@@ -29,6 +33,7 @@ mod record;
 mod strict;
 mod verify;
 
+pub use builder::{MAX_LEGAL_BASIS_CHARS, RecordFacts, now_ms, subject_refs};
 pub use bundle::{BUNDLE_FORMAT, Bundle, BundleProblem};
 pub use canon::{hex, unhex};
 pub use checkpoint::{

@@ -9,7 +9,7 @@ use crate::date::Datum;
 use crate::record::{Anschrift, Person};
 
 /// Longest case reference (Geschäftszeichen) accepted, in characters.
-pub const MAX_CASE_REFERENCE_CHARS: usize = 100;
+pub const MAX_CASE_REFERENCE_CHARS: usize = crate::wire::headers::Rule::CASE.max;
 
 /// What an office asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -36,6 +36,7 @@ mod decision;
 mod explain;
 mod model;
 mod parse;
+mod write;
 
 pub use canon::CANONICAL_FORMAT;
 pub use decision::{
@@ -44,9 +45,10 @@ pub use decision::{
 pub use explain::{CSV_COLUMNS, ExplainRow, to_csv, to_markdown, to_text};
 pub use model::{
     ABRUFZWECK, ABRUFZWECK_URI, DVDV_PRAEFIXE, LegalBasis, Office, Operation, Purpose, Retention,
-    RetentionUnit, Rule, Transformation, Validity,
+    RetentionUnit, Rule, Transformation, Validity, short_citation,
 };
 pub use parse::{FORMAT_VERSION, MAX_POLICY_BYTES, PolicyFileError};
+pub use write::WriteRefusal;
 
 use crate::date::Datum;
 use crate::error::{Error, Result, ValidationError, ValidationKind};

@@ -149,15 +149,21 @@ pub struct LegalBasis {
 }
 
 impl LegalBasis {
-    /// Short form: section and law, e.g. `§ 18a AZRG`.
+    /// Short form: section and law, e.g. `§ 18a AZRG` ([`short_citation`]).
     pub fn short(&self) -> String {
-        format!("{} {}", self.section, self.law)
+        short_citation(&self.section, &self.law)
     }
+}
+
+/// The one text form of a legal basis: section, then law (`§ 14 Abs. 1
+/// AZRG`), as in audit records, explanations and `docs/audit-format.md`.
+pub fn short_citation(section: &str, law: &str) -> String {
+    format!("{section} {law}")
 }
 
 impl fmt::Display for LegalBasis {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {}", self.section, self.law)
+        f.write_str(&self.short())
     }
 }
 

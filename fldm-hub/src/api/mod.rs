@@ -9,9 +9,9 @@
 //! returns the response (fail closed: no record, no response but
 //! `503 audit_unavailable`).
 
-pub mod format;
-pub mod handlers;
-pub mod problem;
+pub(crate) mod format;
+mod handlers;
+pub(crate) mod problem;
 
 use std::sync::Arc;
 
@@ -19,19 +19,22 @@ use axum::Router;
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::{get, post, put};
 use bytes::Bytes;
-use fldm_core::audit::{Journal, Operation as AuditOp, PseudonymKey};
+use fldm_core::audit::{Journal, Operation as AuditOp, PseudonymKey, RecordFacts, now_ms};
 use fldm_core::policy::Policy;
-use fldm_core::wire::{MAX_HEADER_CHARS, PROBLEM_JSON, ProblemCode, headers};
+use fldm_core::wire::ProblemCode;
+use fldm_core::wire::headers::Rule;
 
-use crate::audit_log::{self, ABSENT, AuditFacts};
+use crate::audit_log::{ABSENT, AuditFacts};
 use crate::store::Store;
 use format::Format;
 use problem::ApiError;
 
-/// Everything the handlers share.
+/// Everything the handlers share: the policy, the store, the audit journal
+/// and its keys. [`crate::RunningHub::state`] hands it out for embedding
+/// and tests.
 #[derive(Debug)]
 pub struct AppState {
     /// The policy in force.
@@ -53,18 +56,14 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// Append the hub-stage record of a response with body `body`.
-    pub fn append_audit(&self, facts: &AuditFacts, body: &[u8]) -> fldm_core::Result<u64> {
+    /// Append the hub-stage record of a response with body `body`. `Err`
+    /// means nothing was logged; the caller must not send the response.
+    pub(crate) fn append_audit(&self, facts: &RecordFacts, body: &[u8]) -> fldm_core::Result<u64> {
         if self.audit_fault.load(std::sync::atomic::Ordering::SeqCst) {
             return Err(fldm_core::Error::Audit("injected audit fault".into()));
         }
-        audit_log::append(
-            &self.journal,
-            &self.pseudonym,
-            facts,
-            body,
-            audit_log::now_ms(),
-        )
+        let record = facts.build(&self.pseudonym, Some(body), now_ms())?;
+        self.journal.append(&record)
     }
 }
 
@@ -72,25 +71,25 @@ impl AppState {
 /// client certificate (subject CN). Put into every request of the
 /// connection by the server; never taken from a header.
 #[derive(Debug, Clone, Default)]
-pub struct OfficeIdentity {
+pub(crate) struct OfficeIdentity {
     /// Certificate identity ([`fldm_tls::peer_identity`]).
-    pub cert_identity: Option<String>,
+    pub(crate) cert_identity: Option<String>,
 }
 
 /// A response before it becomes HTTP.
 #[derive(Debug, Clone)]
-pub struct Reply {
+pub(crate) struct Reply {
     /// HTTP status.
-    pub status: u16,
+    pub(crate) status: u16,
     /// Content type.
-    pub content_type: &'static str,
+    pub(crate) content_type: &'static str,
     /// Body.
-    pub body: Vec<u8>,
+    pub(crate) body: Vec<u8>,
 }
 
 impl Reply {
     /// A response in `format` with status `status`.
-    pub fn new(status: u16, format: Format, body: Vec<u8>) -> Self {
+    pub(crate) fn new(status: u16, format: Format, body: Vec<u8>) -> Self {
         Reply {
             status,
             content_type: format.media_type(),
@@ -101,35 +100,35 @@ impl Reply {
 
 /// The context of one request.
 #[derive(Debug, Clone)]
-pub struct Ctx {
+pub(crate) struct Ctx {
     /// Office id (from the certificate via the policy), if the certificate maps to one.
-    pub office: Option<String>,
+    pub(crate) office: Option<String>,
     /// The office as named in the audit record.
-    pub audit_office: String,
+    pub(crate) audit_office: String,
     /// `FLDM-User`.
-    pub user: Option<String>,
+    pub(crate) user: Option<String>,
     /// `FLDM-Purpose`.
-    pub purpose: Option<String>,
+    pub(crate) purpose: Option<String>,
     /// `FLDM-Case`.
-    pub case: Option<String>,
+    pub(crate) case: Option<String>,
     /// Request id (from `FLDM-Request-Id` or generated).
-    pub request_id: String,
+    pub(crate) request_id: String,
     /// Response format, `None` if the `Accept` header allows neither (406).
-    pub format: Option<Format>,
+    pub(crate) format: Option<Format>,
     /// Request body format from `Content-Type`.
-    pub body_format: Result<Format, ApiError>,
+    pub(crate) body_format: Result<Format, ApiError>,
     /// `Idempotency-Key`.
-    pub idempotency_key: Option<String>,
+    pub(crate) idempotency_key: Option<String>,
     /// `If-Match` version, for updates.
-    pub if_match: Option<String>,
+    pub(crate) if_match: Option<String>,
     /// A header that is present but unusable.
-    pub header_problem: Option<ApiError>,
+    pub(crate) header_problem: Option<ApiError>,
     /// Method and path (for idempotency digests).
-    pub method: Method,
+    pub(crate) method: Method,
     /// Path.
-    pub path: String,
+    pub(crate) path: String,
     /// Query string.
-    pub query: Option<String>,
+    pub(crate) query: Option<String>,
 }
 
 fn header_text(h: &HeaderMap, name: &str) -> Option<String> {
@@ -140,29 +139,35 @@ fn header_text(h: &HeaderMap, name: &str) -> Option<String> {
         .filter(|s| !s.is_empty())
 }
 
-fn is_code(s: &str, max: usize) -> bool {
-    !s.is_empty()
-        && s.len() <= max
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-' | b':'))
-}
-
-fn is_user(s: &str) -> bool {
-    !s.is_empty()
-        && s.len() <= MAX_HEADER_CHARS
-        && s.bytes().all(|b| {
-            b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-' | b':' | b'/' | b'@' | b' ')
-        })
+/// The value of a context header checked against its rule in
+/// [`fldm_core::wire::headers`]: `Ok(None)` if absent or blank, `Err` if
+/// present but breaking the rule (the problem names the rule's field).
+fn context_header(h: &HeaderMap, rule: &Rule) -> Result<Option<String>, ApiError> {
+    let Some(v) = h.get(rule.header) else {
+        return Ok(None);
+    };
+    let invalid = || ApiError::invalid(rule.field, rule.describe());
+    let text = std::str::from_utf8(v.as_bytes())
+        .map_err(|_| invalid())?
+        .trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    rule.check(text).map_err(|_| invalid())?;
+    Ok(Some(text.to_string()))
 }
 
 /// A fresh request id (UUID v4).
-pub fn new_request_id() -> String {
+pub(crate) fn new_request_id() -> String {
     uuid::Uuid::new_v4().to_string()
 }
 
 impl Ctx {
-    /// Collect the context from the request head and the connection identity.
-    pub fn new(
+    /// Collect the context from the request head and the connection
+    /// identity. A context header that breaks its rule is left out and
+    /// reported as the request's [`Ctx::header_problem`] (the first one, in
+    /// the order request id, user, purpose, case, idempotency key).
+    pub(crate) fn new(
         state: &AppState,
         ident: &OfficeIdentity,
         method: &Method,
@@ -170,19 +175,17 @@ impl Ctx {
         h: &HeaderMap,
     ) -> Ctx {
         let mut header_problem = None;
-        let request_id = match h.get(headers::REQUEST_ID) {
-            None => new_request_id(),
-            Some(v) => match std::str::from_utf8(v.as_bytes()).map(str::trim) {
-                Ok(s) if is_code(s, 64) => s.to_string(),
-                _ => {
-                    header_problem = Some(ApiError::invalid(
-                        headers::REQUEST_ID,
-                        "FLDM-Request-Id: 1 to 64 characters A-Z a-z 0-9 . _ - :",
-                    ));
-                    new_request_id()
-                }
-            },
+        let mut header = |rule: &Rule| {
+            context_header(h, rule).unwrap_or_else(|e| {
+                header_problem.get_or_insert(e);
+                None
+            })
         };
+        let request_id = header(&Rule::REQUEST_ID).unwrap_or_else(new_request_id);
+        let user = header(&Rule::USER);
+        let purpose = header(&Rule::PURPOSE);
+        let case = header(&Rule::CASE);
+        let idempotency_key = header(&Rule::IDEMPOTENCY_KEY);
         let office = ident
             .cert_identity
             .as_deref()
@@ -200,36 +203,6 @@ impl Ctx {
             }
             (None, None) => "cert:unknown".to_string(),
         };
-        let user = header_text(h, headers::USER);
-        if let Some(u) = &user
-            && !is_user(u)
-            && header_problem.is_none()
-        {
-            header_problem = Some(ApiError::invalid(
-                headers::USER,
-                "FLDM-User: 1 to 128 characters A-Z a-z 0-9 . _ - : / @ and space",
-            ));
-        }
-        let purpose = header_text(h, headers::PURPOSE);
-        if let Some(p) = &purpose
-            && !is_code(p, 32)
-            && header_problem.is_none()
-        {
-            header_problem = Some(ApiError::invalid(
-                headers::PURPOSE,
-                "FLDM-Purpose: a purpose code of 1 to 32 characters A-Z a-z 0-9 . _ - :",
-            ));
-        }
-        let idempotency_key = header_text(h, headers::IDEMPOTENCY_KEY);
-        if let Some(k) = &idempotency_key
-            && (k.len() > MAX_HEADER_CHARS || !k.bytes().all(|b| b.is_ascii_graphic()))
-            && header_problem.is_none()
-        {
-            header_problem = Some(ApiError::invalid(
-                headers::IDEMPOTENCY_KEY,
-                "Idempotency-Key: 1 to 128 visible ASCII characters",
-            ));
-        }
         let accept = header_text(h, "accept");
         let content_type = header_text(h, "content-type");
         Ctx {
@@ -237,7 +210,7 @@ impl Ctx {
             audit_office,
             user,
             purpose,
-            case: header_text(h, headers::CASE),
+            case,
             request_id,
             format: format::negotiate(accept.as_deref()),
             body_format: format::body_format(content_type.as_deref()),
@@ -251,52 +224,48 @@ impl Ctx {
     }
 
     /// The response format (JSON when negotiation failed; the 406 is raised earlier).
-    pub fn fmt(&self) -> Format {
+    pub(crate) fn fmt(&self) -> Format {
         self.format.unwrap_or(Format::Json)
     }
 
     /// The office id; set after [`Spec`] checks ran.
-    pub fn office(&self) -> &str {
+    pub(crate) fn office(&self) -> &str {
         self.office.as_deref().unwrap_or("")
     }
 
+    /// The facts of the hub-stage record known before the endpoint runs.
+    /// The requesting office answers for the admissibility of a retrieval
+    /// (AZRG § 22 Abs. 3), so it is also the responsible person.
     fn base_facts(&self, op: AuditOp) -> AuditFacts {
-        let case = self
-            .case
-            .clone()
-            .filter(|c| c.chars().count() <= 128 && !c.chars().any(char::is_control));
+        let absent = || ABSENT.to_string();
         AuditFacts {
-            operation: op,
-            office: self.audit_office.clone(),
-            user: self
-                .user
-                .clone()
-                .filter(|u| is_user(u))
-                .unwrap_or_else(|| ABSENT.to_string()),
-            purpose: self
-                .purpose
-                .clone()
-                .filter(|p| is_code(p, 32))
-                .unwrap_or_else(|| ABSENT.to_string()),
-            case_reference: case,
-            request_id: self.request_id.clone(),
-            ..AuditFacts::default()
+            facts: RecordFacts {
+                operation: op,
+                office: self.audit_office.clone(),
+                responsible: self.audit_office.clone(),
+                user: self.user.clone().unwrap_or_else(absent),
+                purpose: self.purpose.clone().unwrap_or_else(absent),
+                case_reference: self.case.clone(),
+                request_id: self.request_id.clone(),
+                ..RecordFacts::default()
+            },
+            appended: false,
         }
     }
 }
 
 /// What an endpoint requires before its function runs.
 #[derive(Debug, Clone, Copy)]
-pub struct Spec {
+pub(crate) struct Spec {
     /// Audit category of the request.
-    pub audit_op: AuditOp,
+    pub(crate) audit_op: AuditOp,
     /// Whether `FLDM-User` and `FLDM-Purpose` are required.
-    pub needs_context: bool,
+    pub(crate) needs_context: bool,
     /// Whether the request has a body.
-    pub has_body: bool,
+    pub(crate) has_body: bool,
 }
 
-type Logic =
+pub(crate) type Logic =
     dyn FnOnce(&AppState, &Ctx, &mut AuditFacts, Bytes) -> Result<Reply, ApiError> + Send + 'static;
 
 fn precheck(ctx: &Ctx, spec: &Spec) -> Result<(), ApiError> {
@@ -390,7 +359,7 @@ fn into_response(ctx_request_id: &str, office: Option<&str>, reply: Reply) -> Re
 
 /// Run one request: context, prechecks, the endpoint function on the
 /// blocking pool, the audit record, the response.
-pub async fn dispatch(
+pub(crate) async fn dispatch(
     st: Arc<AppState>,
     ident: OfficeIdentity,
     req: Request,
@@ -484,7 +453,7 @@ async fn method_not_allowed(
 
 /// The router of protocol version 1. Every request must carry an
 /// [`OfficeIdentity`] extension (the server adds it per connection).
-pub fn router(state: Arc<AppState>) -> Router {
+pub(crate) fn router(state: Arc<AppState>) -> Router {
     use handlers as h;
     Router::new()
         .route("/v1/health", get(h::health))
@@ -507,17 +476,4 @@ pub fn router(state: Arc<AppState>) -> Router {
         .fallback(fallback)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)
-}
-
-/// A problem response sent without a handler (e.g. an internal failure
-/// in the connection layer). Not audited: no request reached the hub's logic.
-pub fn bare_problem(code: ProblemCode, detail: &str) -> Response {
-    let id = new_request_id();
-    let mut resp = Response::new(Body::from(problem::problem_body(code, detail, &id)));
-    *resp.status_mut() = StatusCode::from_u16(code.status()).unwrap_or(StatusCode::BAD_REQUEST);
-    resp.headers_mut().insert(
-        axum::http::header::CONTENT_TYPE,
-        HeaderValue::from_static(PROBLEM_JSON),
-    );
-    resp.into_response()
 }

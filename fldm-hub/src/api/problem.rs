@@ -1,8 +1,9 @@
 //! Problem responses (RFC 9457 style, `application/problem+json`) with the
 //! stable machine codes of [`ProblemCode`].
 
+use fldm_core::ValidationError;
 use fldm_core::audit::OutcomeKind;
-use fldm_core::policy::{Denial, DenyReason};
+use fldm_core::policy::{Denial, DenyReason, WriteRefusal};
 use fldm_core::wire::{PROBLEM_JSON, Problem, ProblemCode};
 
 use super::Reply;
@@ -10,20 +11,20 @@ use crate::store::StoreError;
 
 /// An error answered with a problem response.
 #[derive(Debug, Clone)]
-pub struct ApiError {
+pub(crate) struct ApiError {
     /// Machine code (determines the HTTP status).
-    pub code: ProblemCode,
+    pub(crate) code: ProblemCode,
     /// Explanation for people; never personal data.
-    pub detail: String,
+    pub(crate) detail: String,
     /// Deny reason code (`policy_denied`) or other machine reason.
-    pub reason: Option<String>,
+    pub(crate) reason: Option<String>,
     /// Offending field (`invalid_input`).
-    pub field: Option<String>,
+    pub(crate) field: Option<String>,
 }
 
 impl ApiError {
     /// A problem of `code`.
-    pub fn new(code: ProblemCode, detail: impl Into<String>) -> Self {
+    pub(crate) fn new(code: ProblemCode, detail: impl Into<String>) -> Self {
         ApiError {
             code,
             detail: detail.into(),
@@ -33,7 +34,7 @@ impl ApiError {
     }
 
     /// `invalid_input` naming `field`.
-    pub fn invalid(field: impl Into<String>, detail: impl Into<String>) -> Self {
+    pub(crate) fn invalid(field: impl Into<String>, detail: impl Into<String>) -> Self {
         ApiError {
             field: Some(field.into()),
             ..ApiError::new(ProblemCode::InvalidInput, detail)
@@ -41,7 +42,7 @@ impl ApiError {
     }
 
     /// `policy_denied` with a reason code.
-    pub fn denied(reason: &str, detail: impl Into<String>) -> Self {
+    pub(crate) fn denied(reason: &str, detail: impl Into<String>) -> Self {
         ApiError {
             reason: Some(reason.to_string()),
             ..ApiError::new(ProblemCode::PolicyDenied, detail)
@@ -49,17 +50,17 @@ impl ApiError {
     }
 
     /// `not_found`.
-    pub fn not_found(what: &str) -> Self {
+    pub(crate) fn not_found(what: &str) -> Self {
         ApiError::new(ProblemCode::NotFound, format!("{what} not found"))
     }
 
     /// `internal`; the detail is generic, the cause is not disclosed.
-    pub fn internal() -> Self {
+    pub(crate) fn internal() -> Self {
         ApiError::new(ProblemCode::Internal, "internal error")
     }
 
     /// `audit_unavailable`.
-    pub fn audit_unavailable() -> Self {
+    pub(crate) fn audit_unavailable() -> Self {
         ApiError::new(
             ProblemCode::AuditUnavailable,
             "the audit journal cannot be written; nothing was disclosed or changed",
@@ -67,7 +68,7 @@ impl ApiError {
     }
 
     /// How the audit record classifies this error.
-    pub fn outcome(&self) -> OutcomeKind {
+    pub(crate) fn outcome(&self) -> OutcomeKind {
         match self.code {
             ProblemCode::PolicyDenied
             | ProblemCode::UnknownOffice
@@ -78,7 +79,7 @@ impl ApiError {
     }
 
     /// The reason code for the audit record.
-    pub fn audit_reason(&self) -> String {
+    pub(crate) fn audit_reason(&self) -> String {
         self.reason
             .clone()
             .filter(|r| r.len() <= 64)
@@ -86,7 +87,7 @@ impl ApiError {
     }
 
     /// The problem body.
-    pub fn to_problem(&self, request_id: &str) -> Problem {
+    pub(crate) fn to_problem(&self, request_id: &str) -> Problem {
         let mut p = Problem::new(self.code, self.detail.clone(), request_id);
         p.reason = self.reason.clone();
         p.field = self.field.clone();
@@ -94,7 +95,7 @@ impl ApiError {
     }
 
     /// The problem response.
-    pub fn to_reply(&self, request_id: &str) -> Reply {
+    pub(crate) fn to_reply(&self, request_id: &str) -> Reply {
         let body = serde_json::to_vec(&self.to_problem(request_id)).unwrap_or_default();
         Reply {
             status: self.code.status(),
@@ -121,7 +122,7 @@ impl From<Denial> for ApiError {
 }
 
 /// The field path and message of a core error.
-pub fn from_core(e: &fldm_core::Error) -> ApiError {
+pub(crate) fn from_core(e: &fldm_core::Error) -> ApiError {
     use fldm_core::Error as E;
     match e {
         E::Validation(v) => ApiError::invalid(v.field.clone(), e.to_string()),
@@ -130,6 +131,18 @@ pub fn from_core(e: &fldm_core::Error) -> ApiError {
         }
         E::Record { source, .. } => from_core(source),
         _ => ApiError::invalid("", e.to_string()),
+    }
+}
+
+impl From<WriteRefusal> for ApiError {
+    fn from(r: WriteRefusal) -> Self {
+        ApiError::denied(r.code(), r.to_string())
+    }
+}
+
+impl From<ValidationError> for ApiError {
+    fn from(e: ValidationError) -> Self {
+        ApiError::invalid(e.field.clone(), e.to_string())
     }
 }
 
@@ -153,10 +166,4 @@ impl From<StoreError> for ApiError {
             _ => ApiError::internal(),
         }
     }
-}
-
-/// Body of a problem as `application/problem+json`, for responses built
-/// outside the handlers.
-pub fn problem_body(code: ProblemCode, detail: &str, request_id: &str) -> Vec<u8> {
-    serde_json::to_vec(&Problem::new(code, detail, request_id)).unwrap_or_default()
 }
