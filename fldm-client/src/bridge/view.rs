@@ -30,6 +30,17 @@ pub fn legal_basis(lb: &LegalBasis) -> LegalBasisInfo {
     }
 }
 
+/// The short text form of a legal basis, `§ 14 Abs. 1 AZRG` (section,
+/// then law), the one form of `LegalBasis::short` and the audit records.
+pub fn legal_basis_short(lb: &LegalBasisInfo) -> String {
+    LegalBasis {
+        law: lb.law.clone(),
+        section: lb.section.clone(),
+        citation: String::new(),
+    }
+    .short()
+}
+
 fn retention_iso(r: Option<Retention>) -> Option<String> {
     r.map(|r| r.iso8601())
 }
