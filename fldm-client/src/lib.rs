@@ -12,7 +12,10 @@
 //!   request id with the hub's records;
 //! - retries with exponential backoff for idempotent calls (reads, search,
 //!   and writes, which always carry an idempotency key);
-//! - an async API ([`HubClient`]) and a blocking facade ([`blocking::HubClient`]).
+//! - an async API ([`HubClient`]) and a blocking facade ([`blocking::HubClient`]);
+//! - the [`bridge`]: what the C (`fldm-ffi`) and Python faces share, so
+//!   that they only convert (options and profiles, the typed JSON request,
+//!   the views that leave the library, one error view).
 //!
 //! ```no_run
 //! # fn main() -> Result<(), fldm_client::Error> {
@@ -30,8 +33,12 @@
 //! # Ok(()) }
 //! ```
 
+#![deny(missing_docs)]
+#![deny(rustdoc::broken_intra_doc_links)]
+
 mod audit;
 pub mod blocking;
+pub mod bridge;
 mod builder;
 mod client;
 mod error;
