@@ -348,7 +348,7 @@ fn json_arg<T: serde::de::DeserializeOwned>(what: &str, text: &str) -> PyResult<
 #[pymethods]
 impl HubClient {
     #[new]
-    #[pyo3(signature = (base_url, ca, cert, key, user, timeout, office, journal_dir, retries))]
+    #[pyo3(signature = (base_url, ca, cert, key, user, timeout, office, journal_dir, without_journal, retries))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -360,6 +360,7 @@ impl HubClient {
         timeout: f64,
         office: Option<&str>,
         journal_dir: Option<PathBuf>,
+        without_journal: bool,
         retries: u32,
     ) -> PyResult<HubClient> {
         if !(timeout.is_finite() && timeout > 0.0) {
@@ -380,9 +381,18 @@ impl HubClient {
         if let Some(o) = office {
             b = b.office(o);
         }
-        b = match journal_dir {
-            Some(d) => b.journal_dir(d),
-            None => b.without_journal(),
+        // The journal is on by default: a directory, or an explicit "off";
+        // neither is refused by the builder, both here.
+        b = match (journal_dir, without_journal) {
+            (Some(_), true) => {
+                return Err(client_error(fldm_client::Error::Config {
+                    what: "journal".into(),
+                    message: "give journal_dir or without_journal, not both".into(),
+                }));
+            }
+            (Some(d), false) => b.journal_dir(d),
+            (None, true) => b.without_journal(),
+            (None, false) => b,
         };
         let inner = py.detach(|| b.build_blocking()).map_err(client_error)?;
         Ok(HubClient { inner })

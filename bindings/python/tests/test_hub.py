@@ -184,7 +184,7 @@ def test_missing_purpose_is_refused_before_sending(fldm_hub: FldmHub, tmp_path: 
 def test_config_error_for_a_missing_certificate(fldm_hub: FldmHub, tmp_path: Path):
     with pytest.raises(fldm.ConfigError) as ei:
         fldm.HubClient(fldm_hub.url, ca=tmp_path / "none.pem", cert=tmp_path / "c.pem",
-                       key=tmp_path / "k.pem", user="u")
+                       key=tmp_path / "k.pem", user="u", without_journal=True)
     assert ei.value.field == "ca"
     with pytest.raises(fldm.ConfigError) as ei:
         fldm.HubClient(fldm_hub.url, ca=fldm_hub.dir / "ca.pem", cert=fldm_hub.dir / "wohnungsamt.pem",
@@ -192,7 +192,34 @@ def test_config_error_for_a_missing_certificate(fldm_hub: FldmHub, tmp_path: Pat
     assert ei.value.field == "office"
     with pytest.raises(fldm.ConfigError):
         fldm.HubClient("http://127.0.0.1:1", ca=fldm_hub.dir / "ca.pem",
-                       cert=fldm_hub.dir / "wohnungsamt.pem", key=fldm_hub.dir / "wohnungsamt-key.pem", user="u")
+                       cert=fldm_hub.dir / "wohnungsamt.pem", key=fldm_hub.dir / "wohnungsamt-key.pem", user="u",
+                       without_journal=True)
+
+
+def test_the_client_journal_is_on_unless_switched_off(fldm_hub: FldmHub, tmp_path: Path):
+    """As the Rust builder and the C configuration: a client without a
+    journal directory is refused unless the journal is switched off
+    explicitly; asking for both is refused too."""
+    d = fldm_hub.dir
+    identity = dict(ca=d / "ca.pem", cert=d / "wohnungsamt.pem", key=d / "wohnungsamt-key.pem", user="u")
+    with pytest.raises(fldm.ConfigError) as ei:
+        fldm.HubClient(fldm_hub.url, **identity)  # type: ignore[arg-type]
+    assert ei.value.field == "journal" and ei.value.code == "config"
+    with pytest.raises(fldm.ConfigError) as ei:
+        fldm.HubClient(fldm_hub.url, office="wohnungsamt", journal_dir=tmp_path / "j", without_journal=True,
+                       **identity)  # type: ignore[arg-type]
+    assert ei.value.field == "journal"
+    assert not (tmp_path / "j").exists()
+    on = fldm.HubClient(fldm_hub.url, office="wohnungsamt", journal_dir=tmp_path / "j", **identity)  # type: ignore[arg-type]
+    off = fldm.HubClient(fldm_hub.url, without_journal=True, **identity)  # type: ignore[arg-type]
+    for c in (on, off):
+        c.get_person(fldm_hub.fldm_ids[0], purpose="W01", case=CASE_W)
+    assert on.journal_len() == 1 and off.journal_len() == 0
+    # The fixture's clients keep a journal each unless told otherwise.
+    assert fldm_hub.client("wohnungsamt").journal_len() == 0
+    fixture_client = fldm_hub.client("wohnungsamt")
+    fixture_client.get_person(fldm_hub.fldm_ids[0], purpose="W01", case=CASE_W)
+    assert fixture_client.journal_len() == 1
 
 
 def test_tls_error_for_a_hub_from_another_ca(fldm_hub: FldmHub, tmp_path: Path):
@@ -200,7 +227,7 @@ def test_tls_error_for_a_hub_from_another_ca(fldm_hub: FldmHub, tmp_path: Path):
     subprocess.run([str(fldm_hub.binary), "init-pki", str(other), "--policy", str(fldm_hub.policy_path),
                     "--listen", "127.0.0.1:1"], check=True, capture_output=True)
     c = fldm.HubClient(fldm_hub.url, ca=other / "ca.pem", cert=fldm_hub.dir / "wohnungsamt.pem",
-                       key=fldm_hub.dir / "wohnungsamt-key.pem", user="u", retries=1)
+                       key=fldm_hub.dir / "wohnungsamt-key.pem", user="u", retries=1, without_journal=True)
     with pytest.raises(fldm.TlsError) as ei:
         c.get_person(fldm_hub.fldm_ids[0], purpose="W01", case=CASE_W)
     assert ei.value.code == "tls"
@@ -215,7 +242,7 @@ def _closed_port() -> int:
 def test_hub_unavailable(fldm_hub: FldmHub):
     d = fldm_hub.dir
     c = fldm.HubClient(f"https://127.0.0.1:{_closed_port()}", ca=d / "ca.pem", cert=d / "wohnungsamt.pem",
-                       key=d / "wohnungsamt-key.pem", user="u", retries=1)
+                       key=d / "wohnungsamt-key.pem", user="u", retries=1, without_journal=True)
     with pytest.raises(fldm.HubUnavailable) as ei:
         c.get_person("P000000001", purpose="W01", case=CASE_W)
     assert ei.value.code in {"transport", "timeout"}
@@ -241,7 +268,7 @@ def test_blocking_call_releases_the_gil_and_times_out(fldm_hub: FldmHub):
     threading.Thread(target=accept, daemon=True).start()
     d = fldm_hub.dir
     c = fldm.HubClient(f"https://127.0.0.1:{port}", ca=d / "ca.pem", cert=d / "wohnungsamt.pem",
-                       key=d / "wohnungsamt-key.pem", user="u", retries=1, timeout=5)
+                       key=d / "wohnungsamt-key.pem", user="u", retries=1, timeout=5, without_journal=True)
     errors: list[BaseException] = []
 
     def call() -> None:

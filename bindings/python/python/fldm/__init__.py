@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator, Mapping
 from os import PathLike
-from typing import Any, Union, cast
+from typing import Any, Union, cast, overload
 
 from . import _native
 from ._native import (
@@ -32,6 +32,19 @@ from ._native import (
     ServerError,
     TlsError,
     ValidationError,
+)
+from .views import (
+    AccessReport,
+    ChangeEntry,
+    Correction,
+    CorrectionStatus,
+    Decision,
+    Disclosure,
+    ExplainRow,
+    Health,
+    RecordDict,
+    SearchResult,
+    WriteResult,
 )
 
 __version__: str = _native.__version__
@@ -61,6 +74,7 @@ __all__ = [
     "ValidationError",
     "audit",
     "codes",
+    "views",
     "local_case_variant",
     "read_jsonl",
     "read_xml",
@@ -242,11 +256,33 @@ class Policy:
         purpose: str | None,
         operation: str = "read",
         case: str | None = None,
-    ) -> dict[str, Any]:
-        """Decide a request for today. Returns a dict with ``permitted``
-        and either ``rule_id``, ``legal_basis``, ``attributes`` or
-        ``reason``, ``message``. Never raises for a denial."""
+    ) -> Decision:
+        """Decide a request for today: a ``views.Permit`` (``permitted`` is
+        true; ``rule_id``, ``legal_basis``, ``attributes``, ...) or a
+        ``views.Denial`` (``reason``, ``message``). Never raises for a denial."""
         return self._native.decide(office, purpose, operation, case)
+
+    @overload
+    def apply(
+        self,
+        persons: Person,
+        *,
+        office: str,
+        purpose: str | None,
+        operation: str = ...,
+        case: str | None = ...,
+    ) -> RecordDict: ...
+
+    @overload
+    def apply(
+        self,
+        persons: Iterable[Person],
+        *,
+        office: str,
+        purpose: str | None,
+        operation: str = ...,
+        case: str | None = ...,
+    ) -> list[RecordDict]: ...
 
     def apply(
         self,
@@ -256,7 +292,7 @@ class Policy:
         purpose: str | None,
         operation: str = "read",
         case: str | None = None,
-    ) -> Any:
+    ) -> RecordDict | list[RecordDict]:
         """What ``office`` receives of each person for ``purpose``: the
         disclosed record as a dict (the FLDM id plus the permitted
         attributes, transformations applied). One person in, one dict out;
@@ -266,7 +302,7 @@ class Policy:
         natives = [p._native for p in cast("Iterable[Person]", persons)]
         return self._native.apply(natives, office, purpose, operation, case)
 
-    def explain(self, office: str | None = None, purpose: str | None = None) -> list[dict[str, Any]]:
+    def explain(self, office: str | None = None, purpose: str | None = None) -> list[ExplainRow]:
         """What each office gets for each purpose and operation, and why."""
         return self._native.explain(office, purpose)
 
@@ -277,12 +313,14 @@ class Policy:
 class HubClient:
     """Blocking client of an FLDM hub (HTTPS with a client certificate).
 
-    ``journal_dir``: where the client-stage audit journal is written;
-    ``None`` (the default) means no client journal. ``office`` is the
-    requesting office recorded in that journal (required with
-    ``journal_dir``); the hub takes the office from the certificate.
-    Departments that must keep their own access log (AZRG § 13, BDSG § 76)
-    pass a directory. Every call releases the GIL while it waits.
+    The client-stage audit journal is on by default, as in the Rust builder
+    and the C configuration: pass ``journal_dir`` (where the journal is
+    written; its pseudonym key is created there) or switch the journal off
+    with ``without_journal=True``. Neither, or both, is a ``ConfigError``
+    with ``field == "journal"``. ``office`` is the requesting office written
+    into every journal record (AZRG § 13 Abs. 1), required with
+    ``journal_dir``; the hub takes the office from the certificate.
+    Every call releases the GIL while it waits.
     """
 
     __slots__ = ("_native", "office")
@@ -298,6 +336,7 @@ class HubClient:
         timeout: float = 30.0,
         office: str | None = None,
         journal_dir: StrPath | None = None,
+        without_journal: bool = False,
         retries: int = 4,
     ) -> None:
         self.office = office
@@ -310,14 +349,15 @@ class HubClient:
             float(timeout),
             office,
             None if journal_dir is None else str(journal_dir),
+            bool(without_journal),
             retries,
         )
 
-    def get_person(self, fldm_id: str, *, purpose: str, case: str | None = None) -> dict[str, Any]:
+    def get_person(self, fldm_id: str, *, purpose: str, case: str | None = None) -> Disclosure:
         """One disclosure: ``{"request_id", "decision", "record"}``."""
         return self._native.get_person(fldm_id, purpose, case)
 
-    def get_person_by_azr(self, azr_nummer: str, *, purpose: str, case: str | None = None) -> dict[str, Any]:
+    def get_person_by_azr(self, azr_nummer: str, *, purpose: str, case: str | None = None) -> Disclosure:
         return self._native.get_person_by_azr(azr_nummer, purpose, case)
 
     def search(
@@ -331,7 +371,7 @@ class HubClient:
         geschlecht: str | None = None,
         staatsangehoerigkeit: str | None = None,
         limit: int | None = None,
-    ) -> dict[str, Any]:
+    ) -> SearchResult:
         """Search by Grundpersonalien; ``{"candidates": [{"score",
         "probability", "matched_on", "record"}, ...], ...}``, best first."""
         q = {
@@ -356,7 +396,7 @@ class HubClient:
         purpose: str,
         case: str | None = None,
         idempotency_key: str | None = None,
-    ) -> dict[str, Any]:
+    ) -> WriteResult:
         """Write back the current address (housing office)."""
         return self._native.update_address(
             fldm_id, json.dumps(dict(anschrift), ensure_ascii=False), purpose, case, idempotency_key
@@ -371,13 +411,13 @@ class HubClient:
         purpose: str,
         case: str | None = None,
         idempotency_key: str | None = None,
-    ) -> dict[str, Any]:
+    ) -> Correction:
         """Report a correction (Berichtigung) to the owning office."""
         return self._native.report_correction(
             fldm_id, list(attributes), note, purpose, case, idempotency_key
         )
 
-    def access_report(self, fldm_id: str, *, purpose: str, case: str | None = None) -> dict[str, Any]:
+    def access_report(self, fldm_id: str, *, purpose: str, case: str | None = None) -> AccessReport:
         """Who received what about the person, and why (DSGVO Art. 15,
         AZRG § 34): ``{"fldm_id", "entries": [{"time", "operation",
         "requesting_office", "recipient", "purpose", "legal_basis",
@@ -386,8 +426,8 @@ class HubClient:
         return self._native.access_report(fldm_id, purpose, case)
 
     def corrections(
-        self, *, purpose: str, case: str | None = None, status: str | None = None
-    ) -> list[dict[str, Any]]:
+        self, *, purpose: str, case: str | None = None, status: CorrectionStatus | None = None
+    ) -> list[Correction]:
         """Corrections reported about records this office owns, oldest
         first; ``status``: ``"open"``, ``"accepted"``, ``"rejected"`` or
         ``None`` for all."""
@@ -396,12 +436,12 @@ class HubClient:
     def decide_correction(
         self,
         correction_id: int,
-        status: str,
+        status: CorrectionStatus,
         *,
         purpose: str,
         case: str | None = None,
         idempotency_key: str | None = None,
-    ) -> dict[str, Any]:
+    ) -> Correction:
         """Accept (``"accepted"``) or reject (``"rejected"``) a correction
         reported about a record this office owns. Deciding the same way
         again changes nothing; a decided correction cannot be changed
@@ -411,7 +451,7 @@ class HubClient:
 
     def changes(
         self, *, purpose: str, case: str | None = None, cursor: int = 0, page_size: int = 500
-    ) -> Iterator[dict[str, Any]]:
+    ) -> Iterator[ChangeEntry]:
         """The change feed from ``cursor`` to its current end: entries
         ``{"seq", "changed", "record"}``, oldest first. Resume later from
         the last ``seq``."""
@@ -422,7 +462,7 @@ class HubClient:
             if not page["has_more"]:
                 return
 
-    def health(self) -> dict[str, Any]:
+    def health(self) -> Health:
         return self._native.health()
 
     def journal_len(self) -> int:
@@ -433,4 +473,4 @@ class HubClient:
         return f"HubClient(office={self.office!r})"
 
 
-from . import audit, codes  # noqa: E402
+from . import audit, codes, views  # noqa: E402
