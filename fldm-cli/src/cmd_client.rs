@@ -2,56 +2,17 @@
 //! command line, configured by a profile file (written by `fldm init-pki`)
 //! and/or flags.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Args;
+use fldm_client::Context;
 use fldm_client::blocking::HubClient;
+use fldm_client::bridge::{Profile, context};
 use fldm_client::wire::SearchRequest;
-use fldm_client::{Context, HubClientBuilder};
 use serde::Deserialize;
 
 use crate::CmdResult;
-
-/// A client profile (TOML). Relative paths are relative to the profile file.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Profile {
-    pub base_url: Option<String>,
-    pub ca: Option<PathBuf>,
-    pub cert: Option<PathBuf>,
-    pub key: Option<PathBuf>,
-    pub office: Option<String>,
-    pub user: Option<String>,
-    pub journal_dir: Option<PathBuf>,
-    pub journal_signing_key: Option<PathBuf>,
-    pub journal_pseudonym_key: Option<PathBuf>,
-    pub purpose: Option<String>,
-}
-
-impl Profile {
-    pub fn load(path: &Path) -> Result<Profile, Box<dyn std::error::Error>> {
-        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        let mut p: Profile =
-            toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
-        let base = path.parent().unwrap_or(Path::new("."));
-        for f in [
-            &mut p.ca,
-            &mut p.cert,
-            &mut p.key,
-            &mut p.journal_dir,
-            &mut p.journal_signing_key,
-            &mut p.journal_pseudonym_key,
-        ] {
-            if let Some(x) = f.as_mut()
-                && x.is_relative()
-            {
-                *x = base.join(&*x);
-            }
-        }
-        Ok(p)
-    }
-}
 
 /// Connection options shared by the client commands.
 #[derive(Debug, Args)]
@@ -95,74 +56,39 @@ pub struct ConnArgs {
     xml: bool,
 }
 
+/// A flag given on the command line replaces the profile's value.
+fn overlay<T: Clone>(value: &mut Option<T>, flag: &Option<T>) {
+    if flag.is_some() {
+        value.clone_from(flag);
+    }
+}
+
 impl ConnArgs {
+    /// The profile (if any) with the flags laid over it, connected.
     fn connect(&self) -> Result<(HubClient, Context), Box<dyn std::error::Error>> {
-        let p = match &self.profile {
+        let Profile {
+            options: mut o,
+            purpose,
+        } = match &self.profile {
             Some(path) => Profile::load(path)?,
             None => Profile::default(),
         };
-        let base = self
-            .base_url
-            .clone()
-            .or(p.base_url)
-            .ok_or("no hub URL: use --base-url or --profile")?;
-        let mut b = HubClientBuilder::new(base);
-        let ca = self
-            .ca
-            .clone()
-            .or(p.ca)
-            .ok_or("no CA certificate: use --ca or --profile")?;
-        let cert = self
-            .cert
-            .clone()
-            .or(p.cert)
-            .ok_or("no client certificate: use --cert or --profile")?;
-        let key = self
-            .key
-            .clone()
-            .or(p.key)
-            .ok_or("no client key: use --key or --profile")?;
-        b = b.ca_pem_file(ca).identity_pem_files(cert, key);
-        b = b.user(
-            self.user
-                .clone()
-                .or(p.user)
-                .ok_or("no user: use --user or --profile")?,
-        );
-        let office = self.office.clone().or(p.office);
-        if let Some(o) = &office {
-            b = b.office(o.clone());
-        }
+        overlay(&mut o.base_url, &self.base_url);
+        overlay(&mut o.ca, &self.ca);
+        overlay(&mut o.cert, &self.cert);
+        overlay(&mut o.key, &self.key);
+        overlay(&mut o.user, &self.user);
+        overlay(&mut o.office, &self.office);
+        overlay(&mut o.journal_dir, &self.journal_dir);
         if self.no_journal {
-            b = b.without_journal();
-        } else {
-            let dir = self.journal_dir.clone().or(p.journal_dir).ok_or(
-                "no client journal directory: use --journal-dir, --profile or --no-journal",
-            )?;
-            if office.is_none() {
-                return Err(
-                    "the client journal records the requesting office: use --office or --profile"
-                        .into(),
-                );
-            }
-            b = b.journal_dir(dir);
-            if let Some(k) = p.journal_signing_key {
-                b = b.journal_signing_key(k);
-            }
-            if let Some(k) = p.journal_pseudonym_key {
-                b = b.journal_pseudonym_key(k);
-            }
+            o.set_no_journal();
         }
         let purpose = self
             .purpose
             .clone()
-            .or(p.purpose)
+            .or(purpose)
             .ok_or("no purpose: every request states its purpose (--purpose CODE)")?;
-        let mut ctx = Context::new(purpose);
-        if let Some(c) = &self.case {
-            ctx = ctx.case(c.clone());
-        }
-        Ok((b.build_blocking()?, ctx))
+        Ok((o.connect()?, context(&purpose, self.case.as_deref())))
     }
 }
 

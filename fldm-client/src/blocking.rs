@@ -1,7 +1,10 @@
 //! The blocking facade: the same calls as [`crate::HubClient`], for code
-//! without an async runtime (and for the C and Python bindings). It owns a
-//! small multi-threaded Tokio runtime; do not call it from inside another
-//! Tokio runtime.
+//! without an async runtime, and the one runtime the C and Python faces
+//! use (through [`crate::bridge`]). It owns a small multi-threaded Tokio
+//! runtime (two worker threads), shared with the change-feed iterators it
+//! creates; do not call it from inside another Tokio runtime.
+
+use std::sync::Arc;
 
 use fldm_core::record::Anschrift;
 use fldm_core::wire::{
@@ -13,11 +16,12 @@ use crate::builder::HubClientBuilder;
 use crate::client::{BulkReport, Context};
 use crate::error::{Error, Result};
 
-/// Blocking hub client.
+/// Blocking hub client. Thread-safe: one client may be used from many
+/// threads at once; each call blocks its thread.
 #[derive(Debug)]
 pub struct HubClient {
     inner: crate::client::HubClient,
-    rt: tokio::runtime::Runtime,
+    rt: Arc<tokio::runtime::Runtime>,
 }
 
 impl HubClient {
@@ -35,7 +39,10 @@ impl HubClient {
             let _guard = rt.enter();
             builder.build()?
         };
-        Ok(HubClient { inner, rt })
+        Ok(HubClient {
+            inner,
+            rt: Arc::new(rt),
+        })
     }
 
     /// The async client this facade drives.
@@ -125,11 +132,13 @@ impl HubClient {
             .block_on(self.inner.changes_page(cursor, limit, ctx))
     }
 
-    /// The change feed after `cursor` as an iterator.
-    pub fn changes(&self, cursor: u64, ctx: Context) -> ChangeIter<'_> {
+    /// The change feed after `cursor` as an iterator, fetching pages as
+    /// needed. It shares the client's runtime and stays usable after the
+    /// client is dropped.
+    pub fn changes(&self, cursor: u64, ctx: Context) -> ChangeIter {
         ChangeIter {
             feed: self.inner.changes(cursor, ctx),
-            rt: &self.rt,
+            rt: Arc::clone(&self.rt),
         }
     }
 
@@ -159,21 +168,31 @@ impl HubClient {
     }
 }
 
-/// Iterator over the change feed (blocking).
+/// Iterator over the change feed (blocking): pages are fetched as needed;
+/// `None` when the feed is (currently) exhausted. After an error the
+/// iterator ends; resume with a new one from [`ChangeIter::cursor`]. Use
+/// from one thread at a time (it may move between threads).
 #[derive(Debug)]
-pub struct ChangeIter<'a> {
+pub struct ChangeIter {
     feed: crate::client::ChangeFeed,
-    rt: &'a tokio::runtime::Runtime,
+    rt: Arc<tokio::runtime::Runtime>,
 }
 
-impl ChangeIter<'_> {
-    /// Cursor after the last entry returned.
+impl ChangeIter {
+    /// Cursor after the last entry returned; store it to resume later.
     pub fn cursor(&self) -> u64 {
         self.feed.cursor()
     }
+
+    /// Entries per page (default 500).
+    #[must_use]
+    pub fn page_size(mut self, n: u32) -> Self {
+        self.feed = self.feed.page_size(n);
+        self
+    }
 }
 
-impl Iterator for ChangeIter<'_> {
+impl Iterator for ChangeIter {
     type Item = Result<ChangeEntry>;
     fn next(&mut self) -> Option<Self::Item> {
         self.rt.block_on(self.feed.next())

@@ -32,6 +32,7 @@
 
 mod audit;
 pub mod blocking;
+pub mod bridge;
 mod builder;
 mod client;
 mod error;
