@@ -73,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
         user=args.user,
         office="auslaenderbehoerde",
         journal_dir=args.journal,
-        without_journal=args.no_journal,
+        no_journal=args.no_journal,
     )
     latest: dict[str, dict[str, Any]] = {}
     for entry in client.changes(purpose="70", case=args.case):

@@ -83,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
         user=args.user,
         office="wohnungsamt",
         journal_dir=args.journal,
-        without_journal=args.no_journal,
+        no_journal=args.no_journal,
     )
     linked = 0
     with open(args.cases, newline="", encoding="utf-8") as fin, open(args.out, "w", newline="", encoding="utf-8") as fout:

@@ -22,9 +22,29 @@ def _library() -> Path:
     return path
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "bridge_views: compares views and error texts that a libfldm built before the C face "
+        "converted the bridge gives in its own form (expected to differ there)",
+    )
+
+
 @pytest.fixture(scope="session")
 def lib() -> Lib:
     return Lib(_library())
+
+
+@pytest.fixture(autouse=True)
+def _older_c_face(request: pytest.FixtureRequest) -> None:
+    """With a libfldm that predates the bridge, the tests marked
+    ``bridge_views`` are expected to fail (and reported as such); with a
+    current one they must pass."""
+    if request.node.get_closest_marker("bridge_views") is None:
+        return
+    lib: Lib = request.getfixturevalue("lib")
+    if not lib.on_bridge:
+        request.applymarker(pytest.mark.xfail(reason="libfldm predates the bridge's views", strict=False))
 
 
 @pytest.fixture(scope="session")

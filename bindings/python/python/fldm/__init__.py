@@ -9,7 +9,7 @@ population (``synth``), legal-basis policies (``Policy``), the hub client
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from os import PathLike
 from typing import Any, Union, cast, overload
 
@@ -35,7 +35,6 @@ from ._native import (
 )
 from .views import (
     AccessReport,
-    ChangeEntry,
     Correction,
     CorrectionStatus,
     Decision,
@@ -49,6 +48,11 @@ from .views import (
 
 __version__: str = _native.__version__
 
+ChangeFeed = _native.ChangeFeed
+"""Iterator over the change feed (``HubClient.changes``): yields
+``views.ChangeEntry`` dicts, fetching pages as needed; ``cursor`` is the
+position after the last entry returned (store it to resume later)."""
+
 StrPath = Union[str, "PathLike[str]"]
 
 __all__ = [
@@ -59,6 +63,7 @@ __all__ = [
     "Conflict",
     "FldmError",
     "FldmIOError",
+    "ChangeFeed",
     "HubClient",
     "HubTimeout",
     "HubUnavailable",
@@ -256,11 +261,13 @@ class Policy:
         purpose: str | None,
         operation: str = "read",
         case: str | None = None,
+        date: str | None = None,
     ) -> Decision:
-        """Decide a request for today: a ``views.Permit`` (``permitted`` is
-        true; ``rule_id``, ``legal_basis``, ``attributes``, ...) or a
-        ``views.Denial`` (``reason``, ``message``). Never raises for a denial."""
-        return self._native.decide(office, purpose, operation, case)
+        """Decide a request on ``date`` (``YYYY-MM-DD``; default today in
+        UTC): a ``views.Permit`` (``permitted`` is true; ``rule_id``,
+        ``legal_basis``, ``attributes``, ...) or a ``views.Denial``
+        (``reason``, ``message``). Never raises for a denial."""
+        return self._native.decide(office, purpose, operation, case, date)
 
     @overload
     def apply(
@@ -313,17 +320,21 @@ class Policy:
 class HubClient:
     """Blocking client of an FLDM hub (HTTPS with a client certificate).
 
-    The client-stage audit journal is on by default, as in the Rust builder
-    and the C configuration: pass ``journal_dir`` (where the journal is
-    written; its pseudonym key is created there) or switch the journal off
-    with ``without_journal=True``. Neither, or both, is a ``ConfigError``
-    with ``field == "journal"``. ``office`` is the requesting office written
-    into every journal record (AZRG § 13 Abs. 1), required with
-    ``journal_dir``; the hub takes the office from the certificate.
+    The options are those of the Rust bridge (``ClientOptions``), the C
+    configuration and the profile files of ``fldm init-pki``, under the same
+    names. The client-stage audit journal is on by default: pass
+    ``journal_dir`` (where the journal is written; its pseudonym key is
+    created there unless ``journal_pseudonym_key`` names one) or switch it
+    off with ``no_journal=True``. Neither is a ``ConfigError`` with
+    ``field == "journal_dir"``, both one with ``field == "no_journal"``.
+    ``office`` is the requesting office written into every journal record
+    (AZRG § 13 Abs. 1), required with ``journal_dir``; the hub takes the
+    office from the certificate. ``timeout`` and ``connect_timeout`` are
+    seconds, ``retries`` the attempts per idempotent call (first included).
     Every call releases the GIL while it waits.
     """
 
-    __slots__ = ("_native", "office")
+    __slots__ = ("_native",)
 
     def __init__(
         self,
@@ -333,25 +344,53 @@ class HubClient:
         cert: StrPath,
         key: StrPath,
         user: str,
-        timeout: float = 30.0,
         office: str | None = None,
-        journal_dir: StrPath | None = None,
-        without_journal: bool = False,
+        responsible_person: str | None = None,
+        timeout: float = 30.0,
+        connect_timeout: float | None = None,
         retries: int = 4,
+        journal_dir: StrPath | None = None,
+        journal_signing_key: StrPath | None = None,
+        journal_pseudonym_key: StrPath | None = None,
+        no_journal: bool = False,
     ) -> None:
-        self.office = office
         self._native = _native.HubClient(
             base_url,
             str(ca),
             str(cert),
             str(key),
             user,
-            float(timeout),
             office,
-            None if journal_dir is None else str(journal_dir),
-            bool(without_journal),
+            responsible_person,
+            float(timeout),
+            None if connect_timeout is None else float(connect_timeout),
             retries,
+            _opt_path(journal_dir),
+            _opt_path(journal_signing_key),
+            _opt_path(journal_pseudonym_key),
+            bool(no_journal),
         )
+
+    @classmethod
+    def from_profile(cls, path: StrPath) -> HubClient:
+        """A client from a profile file (TOML, as ``fldm init-pki`` writes
+        one per office: ``<office>.profile.toml``); relative paths in it are
+        taken relative to the file."""
+        client = cls.__new__(cls)
+        client._native = _native.HubClient.from_profile(str(path))
+        return client
+
+    @property
+    def office(self) -> str | None:
+        """The requesting office recorded in the client journal."""
+        return self._native.office
+
+    def call_json(self, request: str) -> str:
+        """The JSON entry point, as ``fldm_client_call_json`` in C: one
+        request object ``{"op": ..., ...}`` (ops and fields in
+        docs/c-api.md), its answer as JSON text. Errors raise the same
+        exceptions as the typed calls."""
+        return self._native.call_json(request)
 
     def get_person(self, fldm_id: str, *, purpose: str, case: str | None = None) -> Disclosure:
         """One disclosure: ``{"request_id", "decision", "record"}``."""
@@ -451,16 +490,12 @@ class HubClient:
 
     def changes(
         self, *, purpose: str, case: str | None = None, cursor: int = 0, page_size: int = 500
-    ) -> Iterator[ChangeEntry]:
-        """The change feed from ``cursor`` to its current end: entries
-        ``{"seq", "changed", "record"}``, oldest first. Resume later from
-        the last ``seq``."""
-        while True:
-            page = self._native.changes_page(cursor, page_size, purpose, case)
-            yield from page["changes"]
-            cursor = page["next_cursor"]
-            if not page["has_more"]:
-                return
+    ) -> ChangeFeed:
+        """The change feed after ``cursor`` up to its current end: entries
+        ``{"seq", "changed", "record"}``, oldest first, fetched
+        ``page_size`` at a time. Resume later from the last ``seq`` (or the
+        feed's ``cursor``)."""
+        return self._native.changes(cursor, page_size, purpose, case)
 
     def health(self) -> Health:
         return self._native.health()
@@ -471,6 +506,10 @@ class HubClient:
 
     def __repr__(self) -> str:
         return f"HubClient(office={self.office!r})"
+
+
+def _opt_path(p: StrPath | None) -> str | None:
+    return None if p is None else str(p)
 
 
 from . import audit, codes, views  # noqa: E402

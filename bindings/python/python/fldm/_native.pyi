@@ -7,6 +7,7 @@ from fldm.views import (
     AccessReport,
     AuditReport,
     BundleCheck,
+    ChangeEntry,
     ChangesPage,
     Correction,
     Decision,
@@ -23,6 +24,7 @@ __all__ = [
     "Person",
     "Policy",
     "HubClient",
+    "ChangeFeed",
     "synth",
     "local_case_variant",
     "read_xml",
@@ -108,7 +110,12 @@ class Policy:
     @property
     def id(self) -> str: ...
     def decide(
-        self, office: str, purpose: Optional[str], operation: str, case: Optional[str]
+        self,
+        office: str,
+        purpose: Optional[str],
+        operation: str,
+        case: Optional[str],
+        date: Optional[str],
     ) -> Decision: ...
     def apply(
         self,
@@ -129,12 +136,21 @@ class HubClient:
         cert: str,
         key: str,
         user: str,
-        timeout: float,
         office: Optional[str],
+        responsible_person: Optional[str],
+        timeout: Optional[float],
+        connect_timeout: Optional[float],
+        retries: Optional[int],
         journal_dir: Optional[str],
-        without_journal: bool,
-        retries: int,
+        journal_signing_key: Optional[str],
+        journal_pseudonym_key: Optional[str],
+        no_journal: bool,
     ) -> HubClient: ...
+    @staticmethod
+    def from_profile(path: str) -> HubClient: ...
+    @property
+    def office(self) -> Optional[str]: ...
+    def call_json(self, request: str) -> str: ...
     def get_person(self, fldm_id: str, purpose: str, case: Optional[str]) -> Disclosure: ...
     def get_person_by_azr(self, azr_nummer: str, purpose: str, case: Optional[str]) -> Disclosure: ...
     def search(self, query_json: str, purpose: str, case: Optional[str]) -> SearchResult: ...
@@ -170,9 +186,17 @@ class HubClient:
     def changes_page(
         self, cursor: int, limit: int, purpose: str, case: Optional[str]
     ) -> ChangesPage: ...
+    def changes(self, cursor: int, page_size: int, purpose: str, case: Optional[str]) -> ChangeFeed: ...
     def health(self) -> Health: ...
     def journal_len(self) -> int: ...
     def journal_checkpoint(self) -> None: ...
+
+@final
+class ChangeFeed:
+    def __iter__(self) -> ChangeFeed: ...
+    def __next__(self) -> ChangeEntry: ...
+    @property
+    def cursor(self) -> int: ...
 
 def synth(count: int, seed: int) -> list[Person]: ...
 def local_case_variant(person: Person, seed: int) -> Person: ...

@@ -175,7 +175,7 @@ class FldmHub:
         journal is on, as in any ``HubClient``: each client writes its own
         directory ``dir/journals/<office>-<n>`` (two clients must never
         share one). ``journal=False`` switches it off
-        (``without_journal=True``)."""
+        (``no_journal=True``)."""
         d = self.dir
         journal_dir = d / "journals" / f"{office}-{next(self._journals)}" if journal else None
         return HubClient(
@@ -186,7 +186,7 @@ class FldmHub:
             user=user or f"{office}-test",
             office=office,
             journal_dir=journal_dir,
-            without_journal=not journal,
+            no_journal=not journal,
             **kwargs,
         )
 

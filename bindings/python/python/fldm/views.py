@@ -69,14 +69,20 @@ class DecisionInfo(_DecisionInfoRequired, total=False):
 
 
 class Permit(TypedDict):
-    """``Policy.decide`` for a permitted request."""
+    """``Policy.decide`` for a permitted request: the deciding rule, the
+    operation, what it grants and why. ``retention`` is an ISO 8601
+    duration (``P6M``), ``retention_text`` the same for people
+    (``6 months``); both ``None`` when the rule sets none."""
 
     permitted: Literal[True]
     rule_id: str
+    operation: str
     legal_basis: LegalBasis
     attributes: list[str]
     transformations: list[str]
     case_reference_required: bool
+    retention: Optional[str]
+    retention_text: Optional[str]
     policy_hash: str
 
 
@@ -97,7 +103,9 @@ Decision = Union[Permit, Denial]
 class ExplainRow(TypedDict):
     """One row of ``Policy.explain``: what an office gets for a purpose and
     an operation, and why (the DSGVO Art. 30 matrix). ``retention`` is an
-    ISO 8601 duration (``P6M``) or ``None``."""
+    ISO 8601 duration (``P6M``), ``retention_text`` the same for people
+    (``6 months``); both ``None`` when the rule sets none.
+    ``retention_note`` may be empty."""
 
     office: str
     office_name: str
@@ -110,7 +118,8 @@ class ExplainRow(TypedDict):
     legal_basis: LegalBasis
     case_reference_required: bool
     retention: Optional[str]
-    retention_note: Optional[str]
+    retention_text: Optional[str]
+    retention_note: str
 
 
 class Disclosure(TypedDict):
@@ -222,8 +231,10 @@ class Health(TypedDict):
 
 
 class AuditReport(TypedDict):
-    """``fldm.audit.verify``: what was checked in a journal directory."""
+    """``fldm.audit.verify``: what was checked in a journal directory
+    (``intact`` is always true: tampering raises ``AuditTampered``)."""
 
+    intact: bool
     entries: int
     pruned: int
     checkpoints: int
