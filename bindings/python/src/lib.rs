@@ -5,12 +5,15 @@
 //! calls fldm-core for records and codecs and the bridge of fldm-client
 //! (`fldm_client::bridge`) for policies, the hub client, the JSON entry
 //! point and verification, and turns their views into Python objects
-//! (through [`pyser`], in the views' JSON shape) and their errors into
-//! exceptions (through [`errors`]). The C library (fldm-ffi) converts the
+//! (through `pyser`, in the views' JSON shape) and their errors into
+//! exceptions (through `errors`). The C library (fldm-ffi) converts the
 //! same bridge, so both faces answer alike (tests/cross_face).
 //!
 //! Persons stay Rust values inside `Person`, so `policy.apply` on many
 //! records does not decode them again. Blocking calls release the GIL.
+
+#![deny(missing_docs)]
+#![deny(rustdoc::broken_intra_doc_links)]
 
 mod audit;
 mod client;
