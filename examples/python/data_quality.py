@@ -13,7 +13,10 @@ Writes a CSV and a PNG bar chart (matplotlib, Agg backend). Only counts
 leave the script: no names or birth dates.
 
     python data_quality.py --hub https://127.0.0.1:8443 --pki ./pki \
-        --case ABH-2026-0042 --csv quality.csv --png quality.png
+        --case ABH-2026-0042 --csv quality.csv --png quality.png --journal ./journal
+
+The client journal (the office's own access log) is on by default: give
+``--journal DIR`` or, where the office keeps none, ``--no-journal``.
 """
 
 from __future__ import annotations
@@ -55,7 +58,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--pki", required=True, type=Path, help="directory with ca.pem, auslaenderbehoerde.pem, -key.pem")
     ap.add_argument("--user", default="abh-statistik")
     ap.add_argument("--case", required=True, help="case reference (Geschäftszeichen) of the review")
-    ap.add_argument("--journal", type=Path, default=None, help="client audit journal directory")
+    journal = ap.add_mutually_exclusive_group(required=True)
+    journal.add_argument("--journal", type=Path, help="client audit journal directory (AZRG § 13)")
+    journal.add_argument("--no-journal", action="store_true", help="run without a client journal")
     ap.add_argument("--csv", required=True, type=Path)
     ap.add_argument("--png", required=True, type=Path)
     args = ap.parse_args(argv)
@@ -68,6 +73,7 @@ def main(argv: list[str] | None = None) -> int:
         user=args.user,
         office="auslaenderbehoerde",
         journal_dir=args.journal,
+        no_journal=args.no_journal,
     )
     latest: dict[str, dict[str, Any]] = {}
     for entry in client.changes(purpose="70", case=args.case):

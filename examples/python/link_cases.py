@@ -8,7 +8,7 @@ the best candidate with its score and probability. Non-matching candidates
 are not kept (AZRG § 10 Abs. 3).
 
     python link_cases.py --hub https://127.0.0.1:8443 --pki ./pki \
-        --cases cases.csv --out links.csv
+        --cases cases.csv --out links.csv --journal ./journal
 
 ``--make-sample N`` writes a sample case list from the synthetic
 population instead (spelling variants and coarser birth dates, via
@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 import fldm
+from fldm.views import Candidate
 
 COLUMNS = ["case_id", "familienname", "vornamen", "geburtsdatum", "geschlecht", "staatsangehoerigkeit"]
 
@@ -47,7 +48,7 @@ def make_sample(path: Path, count: int, seed: int, population_seed: int, populat
             ])
 
 
-def link(client: fldm.HubClient, row: dict[str, str]) -> Optional[dict[str, Any]]:
+def link(client: fldm.HubClient, row: dict[str, str]) -> Optional[Candidate]:
     q = {k: (row.get(k) or None) for k in COLUMNS[1:]}
     r = client.search(purpose="W01", case=row["case_id"], limit=5, **q)
     return r["candidates"][0] if r["candidates"] else None
@@ -60,6 +61,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--user", default="wa-abgleich")
     ap.add_argument("--cases", type=Path, required=True)
     ap.add_argument("--out", type=Path)
+    journal = ap.add_mutually_exclusive_group()
+    journal.add_argument("--journal", type=Path, help="client audit journal directory (AZRG § 13)")
+    journal.add_argument("--no-journal", action="store_true", help="run without a client journal")
     ap.add_argument("--make-sample", type=int, metavar="N")
     ap.add_argument("--population", type=int, default=300, help="size of the seeded hub population")
     ap.add_argument("--population-seed", type=int, default=11)
@@ -69,6 +73,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if not (args.hub and args.pki and args.out):
         ap.error("--hub, --pki and --out are required")
+    if args.journal is None and not args.no_journal:
+        ap.error("the client journal is on by default: give --journal DIR or --no-journal")
     client = fldm.HubClient(
         args.hub,
         ca=args.pki / "ca.pem",
@@ -76,6 +82,8 @@ def main(argv: list[str] | None = None) -> int:
         key=args.pki / "wohnungsamt-key.pem",
         user=args.user,
         office="wohnungsamt",
+        journal_dir=args.journal,
+        no_journal=args.no_journal,
     )
     linked = 0
     with open(args.cases, newline="", encoding="utf-8") as fin, open(args.out, "w", newline="", encoding="utf-8") as fout:

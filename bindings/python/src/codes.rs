@@ -11,7 +11,7 @@ use fldm_core::codes::{self, CodeList, genericode};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
-use crate::errors::core_error;
+use crate::errors::raise;
 
 fn list_dict<'py>(py: Python<'py>, list: &CodeList) -> PyResult<Bound<'py, PyDict>> {
     let out = PyDict::new(py);
@@ -43,7 +43,7 @@ fn codes_builtin_nationality_list(py: Python<'_>) -> PyResult<Bound<'_, PyDict>>
 fn codes_load_nationality_list(py: Python<'_>, path: PathBuf) -> PyResult<Bound<'_, PyDict>> {
     let list = py
         .detach(|| genericode::load_staatsangehoerigkeit(&path))
-        .map_err(core_error)?;
+        .map_err(raise)?;
     list_dict(py, &list)
 }
 
@@ -53,9 +53,9 @@ fn codes_load_nationality_list(py: Python<'_>, path: PathBuf) -> PyResult<Bound<
 fn codes_install_nationality_list(py: Python<'_>, path: PathBuf) -> PyResult<Bound<'_, PyDict>> {
     let list = py
         .detach(|| genericode::load_staatsangehoerigkeit(&path))
-        .map_err(core_error)?;
+        .map_err(raise)?;
     let out = list_dict(py, &list)?;
-    codes::install_staatsangehoerigkeit(list).map_err(core_error)?;
+    codes::install_staatsangehoerigkeit(list).map_err(raise)?;
     Ok(out)
 }
 
@@ -63,7 +63,7 @@ fn codes_install_nationality_list(py: Python<'_>, path: PathBuf) -> PyResult<Bou
 #[pyfunction]
 fn codes_reset_nationality_list() -> PyResult<()> {
     codes::install_staatsangehoerigkeit((*codes::builtin_staatsangehoerigkeit()).clone())
-        .map_err(core_error)
+        .map_err(raise)
 }
 
 /// Any genericode list, with the code, name and optional second name
@@ -89,7 +89,7 @@ fn codes_load_genericode<'py>(
                 &name,
             )
         })
-        .map_err(core_error)?;
+        .map_err(raise)?;
     list_dict(py, &list)
 }
 

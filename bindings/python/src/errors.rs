@@ -1,35 +1,39 @@
 //! One exception class per error kind, all under `FldmError`.
 //!
-//! | Rust error                                   | exception          |
-//! |----------------------------------------------|--------------------|
-//! | core `Validation`, `Json`, `Xml`, `Record`   | `ValidationError`  |
-//! | core `CodeList`                              | `CodeListError`    |
-//! | core `Policy`, `PolicyFile`                  | `PolicyError`      |
-//! | core `Audit`                                 | `AuditError`       |
-//! | core `Io`                                    | `FldmIOError`      |
-//! | client `Config`                              | `ConfigError`      |
-//! | client `Tls`                                 | `TlsError`         |
-//! | client `Transport`                           | `HubUnavailable`   |
-//! | client `Timeout`                             | `HubTimeout`       |
-//! | client `Denied` (and local policy denials)   | `PolicyDenied`     |
-//! | client `MissingContext`                      | `MissingContext`   |
-//! | client `NotFound`                            | `NotFound`         |
-//! | client `InvalidInput`                        | `ValidationError`  |
-//! | client `Conflict`                            | `Conflict`         |
-//! | client `Server`                              | `ServerError`      |
-//! | client `Protocol`                            | `ProtocolError`    |
-//! | client `Audit`                               | `AuditError`       |
-//! | client `Local(core)`                         | as the core error  |
-//! | verification found tampering                 | `AuditTampered`    |
+//! Every error reaches Python as a [`bridge::Error`]: its kind picks the
+//! class, its view ([`bridge::ErrorView`], the same one the C error object
+//! shows) fills the attributes. Nothing here decides what an error means.
 //!
-//! Attributes are set on the exception instance: `code` (always), `field`,
-//! `record_index`, `line`, `column`, `reason`, `request_id`, `status`,
-//! `problems`, `file`, `rule`, where they apply (`None` otherwise).
+//! | bridge `ErrorKind` (`code`)                                 | exception          |
+//! |-------------------------------------------------------------|--------------------|
+//! | `invalid_argument`, `invalid_input`, `json`, `xml`          | `ValidationError`  |
+//! | `code_list`                                                 | `CodeListError`    |
+//! | `policy_file`                                               | `PolicyError`      |
+//! | `io`                                                        | `FldmIOError`      |
+//! | `config`                                                    | `ConfigError`      |
+//! | `tls`                                                       | `TlsError`         |
+//! | `unreachable`                                               | `HubUnavailable`   |
+//! | `timeout`                                                   | `HubTimeout`       |
+//! | `policy_denied`                                             | `PolicyDenied`     |
+//! | `missing_context`                                           | `MissingContext`   |
+//! | `not_found`                                                 | `NotFound`         |
+//! | `conflict`                                                  | `Conflict`         |
+//! | `server`                                                    | `ServerError`      |
+//! | `protocol`                                                  | `ProtocolError`    |
+//! | `audit`                                                     | `AuditError`       |
+//! | `audit_tampered`, `bundle_invalid`                          | `AuditTampered`    |
+//! | `internal` (and kinds added later)                          | `FldmError`        |
+//!
+//! Attributes on every instance: `code` (the kind), `request_id`, `field`,
+//! `reason`, `status`, `problems` from the view, and where a decoding or
+//! policy-file error says where it happened, `record_index`, `line`,
+//! `column`, `file`, `rule` (`None` where not applicable).
 
-use fldm_client::wire::ProblemCode;
+use fldm_client::bridge::{self, ErrorKind as K};
 use pyo3::create_exception;
 use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
+use pyo3::types::{PyList, PyString, PyType};
 
 create_exception!(
     _native,
@@ -124,7 +128,8 @@ create_exception!(
     "The hub's answer does not follow the protocol."
 );
 
-/// Attribute names every exception instance carries (None when not applicable).
+/// Attribute names every exception carries: `None` on the class (see
+/// [`register`]), set on the instance where they apply.
 const ATTRS: &[&str] = &[
     "code",
     "field",
@@ -139,198 +144,110 @@ const ATTRS: &[&str] = &[
     "rule",
 ];
 
-fn build<T: pyo3::PyTypeInfo>(
-    py: Python<'_>,
-    message: String,
-    attrs: &[(&str, Bound<'_, PyAny>)],
-) -> PyErr {
-    let err = PyErr::new::<T, _>((message,));
-    let value = err.value(py);
-    for name in ATTRS {
-        let _ = value.setattr(*name, py.None());
+/// The exception for a bridge error (see the table above).
+pub(crate) fn raise(e: impl Into<bridge::Error>) -> PyErr {
+    let e = e.into();
+    Python::attach(|py| {
+        let view = e.view();
+        let err = PyErr::from_type(class(py, view.code), (view.message.clone(),));
+        let value = err.value(py);
+        let set = |name: &str, v: Bound<'_, PyAny>| {
+            // Setting an attribute on a fresh exception instance cannot fail.
+            let _ = value.setattr(name, v);
+        };
+        set("code", s(py, view.code.as_str()));
+        let texts = [
+            ("request_id", &view.request_id),
+            ("field", &view.field),
+            ("reason", &view.reason),
+        ];
+        for (name, v) in texts {
+            if let Some(v) = v {
+                set(name, s(py, v));
+            }
+        }
+        if let Some(st) = view.status {
+            set("status", n(py, u64::from(st)));
+        }
+        if !view.problems.is_empty()
+            && let Ok(list) = PyList::new(py, &view.problems)
+        {
+            set("problems", list.into_any());
+        }
+        for (name, v) in location(py, &e) {
+            set(name, v);
+        }
+        err
+    })
+}
+
+/// The exception class of an error kind.
+fn class(py: Python<'_>, kind: K) -> Bound<'_, PyType> {
+    match kind {
+        K::InvalidArgument | K::InvalidInput | K::Json | K::Xml => py.get_type::<ValidationError>(),
+        K::CodeList => py.get_type::<CodeListError>(),
+        K::PolicyFile => py.get_type::<PolicyError>(),
+        K::Io => py.get_type::<FldmIOError>(),
+        K::Config => py.get_type::<ConfigError>(),
+        K::Tls => py.get_type::<TlsError>(),
+        K::Unreachable => py.get_type::<HubUnavailable>(),
+        K::Timeout => py.get_type::<HubTimeout>(),
+        K::PolicyDenied => py.get_type::<PolicyDenied>(),
+        K::MissingContext => py.get_type::<MissingContext>(),
+        K::NotFound => py.get_type::<NotFound>(),
+        K::Conflict => py.get_type::<Conflict>(),
+        K::Server => py.get_type::<ServerError>(),
+        K::Protocol => py.get_type::<ProtocolError>(),
+        K::Audit => py.get_type::<AuditError>(),
+        K::AuditTampered | K::BundleInvalid => py.get_type::<AuditTampered>(),
+        _ => py.get_type::<FldmError>(),
     }
-    for (name, v) in attrs {
-        let _ = value.setattr(*name, v);
+}
+
+/// Where a decoding or policy-file error happened: what the core error
+/// says beyond the view (record index, line, column, file, rule).
+fn location<'py>(py: Python<'py>, e: &bridge::Error) -> Vec<(&'static str, Bound<'py, PyAny>)> {
+    use fldm_core::Error as E;
+    let core = match e {
+        bridge::Error::Core(c) | bridge::Error::Client(fldm_client::Error::Local(c)) => c,
+        _ => return Vec::new(),
+    };
+    let mut out = Vec::new();
+    if let Some(i) = core.record_index() {
+        out.push(("record_index", n(py, i as u64)));
     }
-    err
+    let inner = match core {
+        E::Record { source, .. } => source.as_ref(),
+        other => other,
+    };
+    match inner {
+        E::Json { line, column, .. } | E::Xml { line, column, .. } => {
+            out.push(("line", n(py, *line as u64)));
+            out.push(("column", n(py, *column as u64)));
+        }
+        E::PolicyFile {
+            file, line, rule, ..
+        } => {
+            out.push(("file", s(py, file)));
+            out.push(("line", n(py, *line as u64)));
+            if let Some(r) = rule {
+                out.push(("rule", s(py, r)));
+            }
+        }
+        E::CodeList { source_name, .. } => out.push(("file", s(py, source_name))),
+        _ => {}
+    }
+    out
 }
 
 fn s<'py>(py: Python<'py>, v: &str) -> Bound<'py, PyAny> {
-    pyo3::types::PyString::new(py, v).into_any()
+    PyString::new(py, v).into_any()
 }
 
 fn n<'py>(py: Python<'py>, v: u64) -> Bound<'py, PyAny> {
     v.into_pyobject(py)
         .map(|x| x.into_any())
         .unwrap_or_else(|_| py.None().into_bound(py))
-}
-
-/// A validation error raised by the bindings themselves.
-pub(crate) fn validation(field: &str, message: &str) -> PyErr {
-    Python::attach(|py| {
-        build::<ValidationError>(
-            py,
-            message.to_string(),
-            &[("code", s(py, "invalid_input")), ("field", s(py, field))],
-        )
-    })
-}
-
-/// Map a `fldm_core::Error`.
-pub(crate) fn core_error(e: fldm_core::Error) -> PyErr {
-    Python::attach(|py| core_error_py(py, &e))
-}
-
-fn core_error_py(py: Python<'_>, e: &fldm_core::Error) -> PyErr {
-    use fldm_core::Error as E;
-    let msg = e.to_string();
-    let mut attrs: Vec<(&str, Bound<'_, PyAny>)> = Vec::new();
-    if let Some(f) = e.field() {
-        attrs.push(("field", s(py, f)));
-    }
-    if let Some(i) = e.record_index() {
-        attrs.push(("record_index", n(py, i as u64)));
-    }
-    let inner = match e {
-        E::Record { source, .. } => source.as_ref(),
-        other => other,
-    };
-    match inner {
-        E::Json { line, column, .. } | E::Xml { line, column, .. } => {
-            attrs.push(("line", n(py, *line as u64)));
-            attrs.push(("column", n(py, *column as u64)));
-        }
-        E::PolicyFile {
-            file, line, rule, ..
-        } => {
-            attrs.push(("file", s(py, file)));
-            attrs.push(("line", n(py, *line as u64)));
-            if let Some(r) = rule {
-                attrs.push(("rule", s(py, r)));
-            }
-        }
-        E::CodeList { source_name, .. } => attrs.push(("file", s(py, source_name))),
-        _ => {}
-    }
-    macro_rules! raise {
-        ($t:ty, $code:expr) => {{
-            attrs.push(("code", s(py, $code)));
-            build::<$t>(py, msg, &attrs)
-        }};
-    }
-    match inner {
-        E::Validation(_) => raise!(ValidationError, "validation"),
-        E::Json { .. } => raise!(ValidationError, "json"),
-        E::Xml { .. } => raise!(ValidationError, "xml"),
-        E::CodeList { .. } => raise!(CodeListError, "code_list"),
-        E::Policy(_) | E::PolicyFile { .. } => raise!(PolicyError, "policy"),
-        E::Audit(_) => raise!(AuditError, "audit"),
-        E::Io { .. } => raise!(FldmIOError, "io"),
-        _ => raise!(FldmError, "error"),
-    }
-}
-
-/// Map a `fldm_client::Error`; `code` is `Error::code()`.
-pub(crate) fn client_error(e: fldm_client::Error) -> PyErr {
-    use fldm_client::Error as E;
-    Python::attach(|py| {
-        if let E::Local(inner) = &e {
-            return core_error_py(py, inner);
-        }
-        let msg = e.to_string();
-        let mut attrs: Vec<(&str, Bound<'_, PyAny>)> = vec![("code", s(py, e.code()))];
-        match &e {
-            E::Config { what, .. } => attrs.push(("field", s(py, what))),
-            E::Denied {
-                reason, request_id, ..
-            } => {
-                attrs.push(("reason", s(py, reason)));
-                attrs.push(("request_id", s(py, request_id)));
-            }
-            E::MissingContext {
-                code, request_id, ..
-            } => {
-                attrs.push(("reason", s(py, code.as_str())));
-                attrs.push(("request_id", s(py, request_id)));
-                let field = match code {
-                    ProblemCode::MissingPurpose => Some("purpose"),
-                    ProblemCode::MissingUser => Some("user"),
-                    ProblemCode::IdempotencyKeyRequired => Some("idempotency_key"),
-                    _ => None,
-                };
-                if let Some(f) = field {
-                    attrs.push(("field", s(py, f)));
-                }
-            }
-            E::NotFound { request_id } => attrs.push(("request_id", s(py, request_id))),
-            E::InvalidInput {
-                field, request_id, ..
-            } => {
-                if let Some(f) = field {
-                    attrs.push(("field", s(py, f)));
-                }
-                attrs.push(("request_id", s(py, request_id)));
-            }
-            E::Conflict {
-                code, request_id, ..
-            } => {
-                attrs.push(("reason", s(py, code.as_str())));
-                attrs.push(("request_id", s(py, request_id)));
-            }
-            E::Server {
-                status,
-                code,
-                request_id,
-                ..
-            } => {
-                attrs.push(("reason", s(py, code)));
-                attrs.push(("status", n(py, u64::from(*status))));
-                attrs.push(("request_id", s(py, request_id)));
-            }
-            _ => {}
-        }
-        match &e {
-            E::Config { .. } => build::<ConfigError>(py, msg, &attrs),
-            E::Tls(_) => build::<TlsError>(py, msg, &attrs),
-            E::Timeout(_) => build::<HubTimeout>(py, msg, &attrs),
-            E::Transport(_) => build::<HubUnavailable>(py, msg, &attrs),
-            E::Denied { .. } => build::<PolicyDenied>(py, msg, &attrs),
-            E::MissingContext { .. } => build::<MissingContext>(py, msg, &attrs),
-            E::NotFound { .. } => build::<NotFound>(py, msg, &attrs),
-            E::InvalidInput { .. } => build::<ValidationError>(py, msg, &attrs),
-            E::Conflict { .. } => build::<Conflict>(py, msg, &attrs),
-            E::Server { .. } => build::<ServerError>(py, msg, &attrs),
-            E::Protocol(_) => build::<ProtocolError>(py, msg, &attrs),
-            E::Audit(_) => build::<AuditError>(py, msg, &attrs),
-            _ => build::<FldmError>(py, msg, &attrs),
-        }
-    })
-}
-
-/// A local policy denial (`Policy.apply`).
-pub(crate) fn denied_error(py: Python<'_>, reason: &str, message: &str) -> PyErr {
-    build::<PolicyDenied>(
-        py,
-        format!("denied by policy ({reason}): {message}"),
-        &[("code", s(py, "policy_denied")), ("reason", s(py, reason))],
-    )
-}
-
-/// Audit verification found problems.
-pub(crate) fn tampered_error(py: Python<'_>, problems: &[String]) -> PyErr {
-    let list = problems.iter().map(|p| s(py, p)).collect::<Vec<_>>();
-    let list = pyo3::types::PyList::new(py, list)
-        .map(|l| l.into_any())
-        .unwrap_or_else(|_| py.None().into_bound(py));
-    let first = problems.first().cloned().unwrap_or_default();
-    build::<AuditTampered>(
-        py,
-        format!(
-            "audit verification failed ({} problem(s)): {first}",
-            problems.len()
-        ),
-        &[("code", s(py, "audit_tampered")), ("problems", list)],
-    )
 }
 
 /// Add the exception classes to the module.

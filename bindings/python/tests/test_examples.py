@@ -21,7 +21,8 @@ def run(*args: str) -> str:
 def test_data_quality(fldm_hub: FldmHub, tmp_path: Path):
     out_csv, out_png = tmp_path / "q.csv", tmp_path / "q.png"
     run(str(EXAMPLES / "data_quality.py"), "--hub", fldm_hub.url, "--pki", str(fldm_hub.dir),
-        "--case", "ABH-2026-0042", "--csv", str(out_csv), "--png", str(out_png))
+        "--case", "ABH-2026-0042", "--csv", str(out_csv), "--png", str(out_png),
+        "--journal", str(tmp_path / "journal"))
     rows = list(csv.DictReader(out_csv.open(encoding="utf-8")))
     assert sum(int(r["records"]) for r in rows) == fldm_hub.persons
     # The synthetic population has each kind of finding somewhere.
@@ -37,7 +38,7 @@ def test_link_cases(fldm_hub: FldmHub, tmp_path: Path):
     truth = {r["case_id"]: r["true_fldm_id"] for r in csv.DictReader(cases.open(encoding="utf-8"))}
     assert len(truth) == 40
     run(str(EXAMPLES / "link_cases.py"), "--hub", fldm_hub.url, "--pki", str(fldm_hub.dir),
-        "--cases", str(cases), "--out", str(out))
+        "--cases", str(cases), "--out", str(out), "--no-journal")
     links = list(csv.DictReader(out.open(encoding="utf-8")))
     assert [r["case_id"] for r in links] == list(truth)
     right = sum(1 for r in links if r["fldm_id"] == truth[r["case_id"]])

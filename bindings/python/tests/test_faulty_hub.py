@@ -88,6 +88,8 @@ def fake_hub(pki: Path, responses: list[tuple[int, str, bytes]]) -> Iterator[tup
 
 def client(hub: FldmHub, url: str, **kw: object) -> fldm.HubClient:
     d = hub.dir
+    if "journal_dir" not in kw:
+        kw["no_journal"] = True
     return fldm.HubClient(url, ca=d / "ca.pem", cert=d / "wohnungsamt.pem", key=d / "wohnungsamt-key.pem",
                           user="wa-test", **kw)  # type: ignore[arg-type]
 
@@ -189,7 +191,7 @@ def test_a_page_longer_than_asked_for_is_a_protocol_error(fldm_hub: FldmHub):
     body = json.dumps(page).encode()
     with fake_hub(d, [(200, "application/json", body)]) as (url, _):
         c = fldm.HubClient(url, ca=d / "ca.pem", cert=d / "auslaenderbehoerde.pem",
-                           key=d / "auslaenderbehoerde-key.pem", user="abh-test")
+                           key=d / "auslaenderbehoerde-key.pem", user="abh-test", no_journal=True)
         # The same body is a valid answer to a request for three.
         assert len(list(c.changes(purpose="70", case="ABH-2026-0001", page_size=3))) == 3
         with pytest.raises(fldm.ProtocolError) as ei:

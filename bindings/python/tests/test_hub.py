@@ -3,6 +3,7 @@ hub on 127.0.0.1, started by the plugin in fldm.testing)."""
 
 from __future__ import annotations
 
+import json
 import socket
 import subprocess
 import threading
@@ -184,7 +185,7 @@ def test_missing_purpose_is_refused_before_sending(fldm_hub: FldmHub, tmp_path: 
 def test_config_error_for_a_missing_certificate(fldm_hub: FldmHub, tmp_path: Path):
     with pytest.raises(fldm.ConfigError) as ei:
         fldm.HubClient(fldm_hub.url, ca=tmp_path / "none.pem", cert=tmp_path / "c.pem",
-                       key=tmp_path / "k.pem", user="u")
+                       key=tmp_path / "k.pem", user="u", no_journal=True)
     assert ei.value.field == "ca"
     with pytest.raises(fldm.ConfigError) as ei:
         fldm.HubClient(fldm_hub.url, ca=fldm_hub.dir / "ca.pem", cert=fldm_hub.dir / "wohnungsamt.pem",
@@ -192,7 +193,34 @@ def test_config_error_for_a_missing_certificate(fldm_hub: FldmHub, tmp_path: Pat
     assert ei.value.field == "office"
     with pytest.raises(fldm.ConfigError):
         fldm.HubClient("http://127.0.0.1:1", ca=fldm_hub.dir / "ca.pem",
-                       cert=fldm_hub.dir / "wohnungsamt.pem", key=fldm_hub.dir / "wohnungsamt-key.pem", user="u")
+                       cert=fldm_hub.dir / "wohnungsamt.pem", key=fldm_hub.dir / "wohnungsamt-key.pem", user="u",
+                       no_journal=True)
+
+
+def test_the_client_journal_is_on_unless_switched_off(fldm_hub: FldmHub, tmp_path: Path):
+    """As the Rust builder and the C configuration: a client without a
+    journal directory is refused unless the journal is switched off
+    explicitly; asking for both is refused too."""
+    d = fldm_hub.dir
+    identity = dict(ca=d / "ca.pem", cert=d / "wohnungsamt.pem", key=d / "wohnungsamt-key.pem", user="u")
+    with pytest.raises(fldm.ConfigError) as ei:
+        fldm.HubClient(fldm_hub.url, **identity)  # type: ignore[arg-type]
+    assert ei.value.field == "journal_dir" and ei.value.code == "config"
+    with pytest.raises(fldm.ConfigError) as ei:
+        fldm.HubClient(fldm_hub.url, office="wohnungsamt", journal_dir=tmp_path / "j", no_journal=True,
+                       **identity)  # type: ignore[arg-type]
+    assert ei.value.field == "no_journal"
+    assert not (tmp_path / "j").exists()
+    on = fldm.HubClient(fldm_hub.url, office="wohnungsamt", journal_dir=tmp_path / "j", **identity)  # type: ignore[arg-type]
+    off = fldm.HubClient(fldm_hub.url, no_journal=True, **identity)  # type: ignore[arg-type]
+    for c in (on, off):
+        c.get_person(fldm_hub.fldm_ids[0], purpose="W01", case=CASE_W)
+    assert on.journal_len() == 1 and off.journal_len() == 0
+    # The fixture's clients keep a journal each unless told otherwise.
+    assert fldm_hub.client("wohnungsamt").journal_len() == 0
+    fixture_client = fldm_hub.client("wohnungsamt")
+    fixture_client.get_person(fldm_hub.fldm_ids[0], purpose="W01", case=CASE_W)
+    assert fixture_client.journal_len() == 1
 
 
 def test_tls_error_for_a_hub_from_another_ca(fldm_hub: FldmHub, tmp_path: Path):
@@ -200,7 +228,7 @@ def test_tls_error_for_a_hub_from_another_ca(fldm_hub: FldmHub, tmp_path: Path):
     subprocess.run([str(fldm_hub.binary), "init-pki", str(other), "--policy", str(fldm_hub.policy_path),
                     "--listen", "127.0.0.1:1"], check=True, capture_output=True)
     c = fldm.HubClient(fldm_hub.url, ca=other / "ca.pem", cert=fldm_hub.dir / "wohnungsamt.pem",
-                       key=fldm_hub.dir / "wohnungsamt-key.pem", user="u", retries=1)
+                       key=fldm_hub.dir / "wohnungsamt-key.pem", user="u", retries=1, no_journal=True)
     with pytest.raises(fldm.TlsError) as ei:
         c.get_person(fldm_hub.fldm_ids[0], purpose="W01", case=CASE_W)
     assert ei.value.code == "tls"
@@ -215,10 +243,11 @@ def _closed_port() -> int:
 def test_hub_unavailable(fldm_hub: FldmHub):
     d = fldm_hub.dir
     c = fldm.HubClient(f"https://127.0.0.1:{_closed_port()}", ca=d / "ca.pem", cert=d / "wohnungsamt.pem",
-                       key=d / "wohnungsamt-key.pem", user="u", retries=1)
+                       key=d / "wohnungsamt-key.pem", user="u", retries=1, no_journal=True)
     with pytest.raises(fldm.HubUnavailable) as ei:
         c.get_person("P000000001", purpose="W01", case=CASE_W)
-    assert ei.value.code in {"transport", "timeout"}
+    # The codes are the bridge's error kinds, the same names as C's FLDM_E_*.
+    assert ei.value.code in {"unreachable", "timeout"}
 
 
 def test_blocking_call_releases_the_gil_and_times_out(fldm_hub: FldmHub):
@@ -241,7 +270,7 @@ def test_blocking_call_releases_the_gil_and_times_out(fldm_hub: FldmHub):
     threading.Thread(target=accept, daemon=True).start()
     d = fldm_hub.dir
     c = fldm.HubClient(f"https://127.0.0.1:{port}", ca=d / "ca.pem", cert=d / "wohnungsamt.pem",
-                       key=d / "wohnungsamt-key.pem", user="u", retries=1, timeout=5)
+                       key=d / "wohnungsamt-key.pem", user="u", retries=1, timeout=5, no_journal=True)
     errors: list[BaseException] = []
 
     def call() -> None:
@@ -280,14 +309,14 @@ def test_client_journal_verifies_and_detects_tampering(fldm_hub: FldmHub, tmp_pa
                    check=True, capture_output=True)
     assert fldm.audit.check_bundle(bundle, public_key=d / "hub-audit-signing.pub")["leaf_index"] == 0
     text = bundle.read_text()
-    import json as _json
-    doc = _json.loads(text)
+    doc = json.loads(text)
     doc["inclusion_proof"] = ["00" * 32 for _ in doc["inclusion_proof"]] or ["00" * 32]
     bad = tmp_path / "bad.json"
-    bad.write_text(_json.dumps(doc))
+    bad.write_text(json.dumps(doc))
     with pytest.raises(fldm.AuditTampered) as ei:
         fldm.audit.check_bundle(bad, public_key=d / "hub-audit-signing.pub")
-    assert ei.value.problems
+    # A bundle names its one problem in the message (C: FLDM_E_BUNDLE_INVALID).
+    assert ei.value.code == "bundle_invalid" and "entry 0" in str(ei.value)
     with pytest.raises(fldm.AuditError):
         fldm.audit.check_bundle(bundle, public_key=tmp_path / "b.json")
     with pytest.raises(fldm.FldmIOError):
@@ -310,3 +339,48 @@ def test_tampered_hub_journal(fldm_hub: FldmHub, tmp_path: Path):
     with pytest.raises(fldm.AuditTampered) as ei:
         fldm.audit.verify(copy, public_key=d / "hub-audit-signing.pub")
     assert len(ei.value.problems) >= 1
+
+
+def test_client_from_profile(fldm_hub: FldmHub):
+    """The profile `fldm init-pki` writes per office (relative paths, a
+    journal) gives a working client whose journal is on."""
+    c = fldm.HubClient.from_profile(fldm_hub.dir / "wohnungsamt.profile.toml")
+    assert c.office == "wohnungsamt" and "wohnungsamt" in repr(c)
+    d = c.get_person(fldm_hub.fldm_ids[2], purpose="W01", case=CASE_W)
+    assert d["record"]["fldm_id"] == fldm_hub.fldm_ids[2]
+    assert c.journal_len() == 1
+    with pytest.raises(fldm.ConfigError) as ei:
+        fldm.HubClient.from_profile(fldm_hub.dir / "no-such.profile.toml")
+    assert ei.value.field == "profile"
+
+
+def test_call_json_is_the_typed_call(fldm_hub: FldmHub):
+    w = fldm_hub.client("wohnungsamt")
+    pid = fldm_hub.fldm_ids[1]
+    request = {"op": "get_person", "fldm_id": pid, "purpose": "W01", "case_reference": CASE_W}
+    answer = json.loads(w.call_json(json.dumps(request)))
+    typed = w.get_person(pid, purpose="W01", case=CASE_W)
+    assert answer["request_id"] != typed["request_id"]
+    assert {**answer, "request_id": ""} == {**typed, "request_id": ""}
+    assert json.loads(w.call_json('{"op": "health"}')) == w.health()
+    with pytest.raises(fldm.ValidationError) as ei:
+        w.call_json('{"op": "fly"}')
+    assert ei.value.code == "invalid_argument" and ei.value.field == "op"
+    with pytest.raises(fldm.ValidationError) as ei:
+        w.call_json(json.dumps({"op": "decide_correction", "correction_id": "x", "status": "accepted",
+                                "purpose": "W01"}))
+    assert ei.value.field == "correction_id"
+    with pytest.raises(fldm.PolicyDenied) as di:
+        w.call_json(json.dumps({**request, "purpose": "70"}))
+    assert di.value.reason and di.value.request_id
+
+
+def test_change_feed_keeps_its_cursor(fldm_hub: FldmHub):
+    abh = fldm_hub.client("auslaenderbehoerde")
+    feed = abh.changes(purpose="70", case=CASE_A, page_size=3)
+    assert iter(feed) is feed and feed.cursor == 0
+    first = [next(feed) for _ in range(5)]
+    assert feed.cursor == first[-1]["seq"]
+    rest = list(abh.changes(purpose="70", case=CASE_A, cursor=feed.cursor, page_size=4))
+    assert rest[:3] == [next(feed) for _ in range(3)]
+    assert [e["seq"] for e in first + rest] == sorted({e["seq"] for e in first + rest})

@@ -70,7 +70,7 @@ def test_jsonl_error_carries_record_index_and_line():
     with pytest.raises(fldm.ValidationError) as ei:
         fldm.read_jsonl("\n".join(lines))
     assert ei.value.record_index == 2
-    assert ei.value.code in {"json", "validation"} and ei.value.field is not None
+    assert ei.value.code in {"json", "invalid_input"} and ei.value.field is not None
 
 
 def test_xml_error_is_a_validation_error():
@@ -164,3 +164,15 @@ def test_every_exception_is_an_fldm_error():
     assert issubclass(fldm.HubTimeout, fldm.HubUnavailable)
     assert issubclass(fldm.AuditTampered, fldm.AuditError)
     assert fldm.codes.CodeListError is fldm.CodeListError
+
+
+def test_decide_on_a_date(policy_path):
+    pol = fldm.Policy.load(policy_path)
+    inside = pol.decide(office="wohnungsamt", purpose="W01", case="WA-1", date="2026-07-01")
+    assert inside["permitted"] and inside["rule_id"] == "wohnungsamt-identifikation"
+    # The reference policy is valid from 2026-01-01: before that nothing is permitted.
+    before = pol.decide(office="wohnungsamt", purpose="W01", case="WA-1", date="2025-12-31")
+    assert not before["permitted"] and before["reason"]
+    with pytest.raises(fldm.ValidationError) as ei:
+        pol.decide(office="wohnungsamt", purpose="W01", case="WA-1", date="31.02.2026")
+    assert ei.value.field == "date"

@@ -9,9 +9,9 @@ population (``synth``), legal-basis policies (``Policy``), the hub client
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from os import PathLike
-from typing import Any, Union, cast
+from typing import Any, Union, cast, overload
 
 from . import _native
 from ._native import (
@@ -33,8 +33,25 @@ from ._native import (
     TlsError,
     ValidationError,
 )
+from .views import (
+    AccessReport,
+    Correction,
+    CorrectionStatus,
+    Decision,
+    Disclosure,
+    ExplainRow,
+    Health,
+    RecordDict,
+    SearchResult,
+    WriteResult,
+)
 
 __version__: str = _native.__version__
+
+ChangeFeed = _native.ChangeFeed
+"""Iterator over the change feed (``HubClient.changes``): yields
+``views.ChangeEntry`` dicts, fetching pages as needed; ``cursor`` is the
+position after the last entry returned (store it to resume later)."""
 
 StrPath = Union[str, "PathLike[str]"]
 
@@ -46,6 +63,7 @@ __all__ = [
     "Conflict",
     "FldmError",
     "FldmIOError",
+    "ChangeFeed",
     "HubClient",
     "HubTimeout",
     "HubUnavailable",
@@ -61,6 +79,7 @@ __all__ = [
     "ValidationError",
     "audit",
     "codes",
+    "views",
     "local_case_variant",
     "read_jsonl",
     "read_xml",
@@ -242,11 +261,35 @@ class Policy:
         purpose: str | None,
         operation: str = "read",
         case: str | None = None,
-    ) -> dict[str, Any]:
-        """Decide a request for today. Returns a dict with ``permitted``
-        and either ``rule_id``, ``legal_basis``, ``attributes`` or
-        ``reason``, ``message``. Never raises for a denial."""
-        return self._native.decide(office, purpose, operation, case)
+        date: str | None = None,
+    ) -> Decision:
+        """Decide a request on ``date`` (``YYYY-MM-DD``; default today in
+        UTC): a ``views.Permit`` (``permitted`` is true; ``rule_id``,
+        ``legal_basis``, ``attributes``, ...) or a ``views.Denial``
+        (``reason``, ``message``). Never raises for a denial."""
+        return self._native.decide(office, purpose, operation, case, date)
+
+    @overload
+    def apply(
+        self,
+        persons: Person,
+        *,
+        office: str,
+        purpose: str | None,
+        operation: str = ...,
+        case: str | None = ...,
+    ) -> RecordDict: ...
+
+    @overload
+    def apply(
+        self,
+        persons: Iterable[Person],
+        *,
+        office: str,
+        purpose: str | None,
+        operation: str = ...,
+        case: str | None = ...,
+    ) -> list[RecordDict]: ...
 
     def apply(
         self,
@@ -256,7 +299,7 @@ class Policy:
         purpose: str | None,
         operation: str = "read",
         case: str | None = None,
-    ) -> Any:
+    ) -> RecordDict | list[RecordDict]:
         """What ``office`` receives of each person for ``purpose``: the
         disclosed record as a dict (the FLDM id plus the permitted
         attributes, transformations applied). One person in, one dict out;
@@ -266,7 +309,7 @@ class Policy:
         natives = [p._native for p in cast("Iterable[Person]", persons)]
         return self._native.apply(natives, office, purpose, operation, case)
 
-    def explain(self, office: str | None = None, purpose: str | None = None) -> list[dict[str, Any]]:
+    def explain(self, office: str | None = None, purpose: str | None = None) -> list[ExplainRow]:
         """What each office gets for each purpose and operation, and why."""
         return self._native.explain(office, purpose)
 
@@ -277,15 +320,21 @@ class Policy:
 class HubClient:
     """Blocking client of an FLDM hub (HTTPS with a client certificate).
 
-    ``journal_dir``: where the client-stage audit journal is written;
-    ``None`` (the default) means no client journal. ``office`` is the
-    requesting office recorded in that journal (required with
-    ``journal_dir``); the hub takes the office from the certificate.
-    Departments that must keep their own access log (AZRG § 13, BDSG § 76)
-    pass a directory. Every call releases the GIL while it waits.
+    The options are those of the Rust bridge (``ClientOptions``), the C
+    configuration and the profile files of ``fldm init-pki``, under the same
+    names. The client-stage audit journal is on by default: pass
+    ``journal_dir`` (where the journal is written; its pseudonym key is
+    created there unless ``journal_pseudonym_key`` names one) or switch it
+    off with ``no_journal=True``. Neither is a ``ConfigError`` with
+    ``field == "journal_dir"``, both one with ``field == "no_journal"``.
+    ``office`` is the requesting office written into every journal record
+    (AZRG § 13 Abs. 1), required with ``journal_dir``; the hub takes the
+    office from the certificate. ``timeout`` and ``connect_timeout`` are
+    seconds, ``retries`` the attempts per idempotent call (first included).
+    Every call releases the GIL while it waits.
     """
 
-    __slots__ = ("_native", "office")
+    __slots__ = ("_native",)
 
     def __init__(
         self,
@@ -295,29 +344,59 @@ class HubClient:
         cert: StrPath,
         key: StrPath,
         user: str,
-        timeout: float = 30.0,
         office: str | None = None,
-        journal_dir: StrPath | None = None,
+        responsible_person: str | None = None,
+        timeout: float = 30.0,
+        connect_timeout: float | None = None,
         retries: int = 4,
+        journal_dir: StrPath | None = None,
+        journal_signing_key: StrPath | None = None,
+        journal_pseudonym_key: StrPath | None = None,
+        no_journal: bool = False,
     ) -> None:
-        self.office = office
         self._native = _native.HubClient(
             base_url,
             str(ca),
             str(cert),
             str(key),
             user,
-            float(timeout),
             office,
-            None if journal_dir is None else str(journal_dir),
+            responsible_person,
+            float(timeout),
+            None if connect_timeout is None else float(connect_timeout),
             retries,
+            _opt_path(journal_dir),
+            _opt_path(journal_signing_key),
+            _opt_path(journal_pseudonym_key),
+            bool(no_journal),
         )
 
-    def get_person(self, fldm_id: str, *, purpose: str, case: str | None = None) -> dict[str, Any]:
+    @classmethod
+    def from_profile(cls, path: StrPath) -> HubClient:
+        """A client from a profile file (TOML, as ``fldm init-pki`` writes
+        one per office: ``<office>.profile.toml``); relative paths in it are
+        taken relative to the file."""
+        client = cls.__new__(cls)
+        client._native = _native.HubClient.from_profile(str(path))
+        return client
+
+    @property
+    def office(self) -> str | None:
+        """The requesting office recorded in the client journal."""
+        return self._native.office
+
+    def call_json(self, request: str) -> str:
+        """The JSON entry point, as ``fldm_client_call_json`` in C: one
+        request object ``{"op": ..., ...}`` (ops and fields in
+        docs/c-api.md), its answer as JSON text. Errors raise the same
+        exceptions as the typed calls."""
+        return self._native.call_json(request)
+
+    def get_person(self, fldm_id: str, *, purpose: str, case: str | None = None) -> Disclosure:
         """One disclosure: ``{"request_id", "decision", "record"}``."""
         return self._native.get_person(fldm_id, purpose, case)
 
-    def get_person_by_azr(self, azr_nummer: str, *, purpose: str, case: str | None = None) -> dict[str, Any]:
+    def get_person_by_azr(self, azr_nummer: str, *, purpose: str, case: str | None = None) -> Disclosure:
         return self._native.get_person_by_azr(azr_nummer, purpose, case)
 
     def search(
@@ -331,7 +410,7 @@ class HubClient:
         geschlecht: str | None = None,
         staatsangehoerigkeit: str | None = None,
         limit: int | None = None,
-    ) -> dict[str, Any]:
+    ) -> SearchResult:
         """Search by Grundpersonalien; ``{"candidates": [{"score",
         "probability", "matched_on", "record"}, ...], ...}``, best first."""
         q = {
@@ -356,7 +435,7 @@ class HubClient:
         purpose: str,
         case: str | None = None,
         idempotency_key: str | None = None,
-    ) -> dict[str, Any]:
+    ) -> WriteResult:
         """Write back the current address (housing office)."""
         return self._native.update_address(
             fldm_id, json.dumps(dict(anschrift), ensure_ascii=False), purpose, case, idempotency_key
@@ -371,13 +450,13 @@ class HubClient:
         purpose: str,
         case: str | None = None,
         idempotency_key: str | None = None,
-    ) -> dict[str, Any]:
+    ) -> Correction:
         """Report a correction (Berichtigung) to the owning office."""
         return self._native.report_correction(
             fldm_id, list(attributes), note, purpose, case, idempotency_key
         )
 
-    def access_report(self, fldm_id: str, *, purpose: str, case: str | None = None) -> dict[str, Any]:
+    def access_report(self, fldm_id: str, *, purpose: str, case: str | None = None) -> AccessReport:
         """Who received what about the person, and why (DSGVO Art. 15,
         AZRG § 34): ``{"fldm_id", "entries": [{"time", "operation",
         "requesting_office", "recipient", "purpose", "legal_basis",
@@ -386,8 +465,8 @@ class HubClient:
         return self._native.access_report(fldm_id, purpose, case)
 
     def corrections(
-        self, *, purpose: str, case: str | None = None, status: str | None = None
-    ) -> list[dict[str, Any]]:
+        self, *, purpose: str, case: str | None = None, status: CorrectionStatus | None = None
+    ) -> list[Correction]:
         """Corrections reported about records this office owns, oldest
         first; ``status``: ``"open"``, ``"accepted"``, ``"rejected"`` or
         ``None`` for all."""
@@ -396,12 +475,12 @@ class HubClient:
     def decide_correction(
         self,
         correction_id: int,
-        status: str,
+        status: CorrectionStatus,
         *,
         purpose: str,
         case: str | None = None,
         idempotency_key: str | None = None,
-    ) -> dict[str, Any]:
+    ) -> Correction:
         """Accept (``"accepted"``) or reject (``"rejected"``) a correction
         reported about a record this office owns. Deciding the same way
         again changes nothing; a decided correction cannot be changed
@@ -411,18 +490,14 @@ class HubClient:
 
     def changes(
         self, *, purpose: str, case: str | None = None, cursor: int = 0, page_size: int = 500
-    ) -> Iterator[dict[str, Any]]:
-        """The change feed from ``cursor`` to its current end: entries
-        ``{"seq", "changed", "record"}``, oldest first. Resume later from
-        the last ``seq``."""
-        while True:
-            page = self._native.changes_page(cursor, page_size, purpose, case)
-            yield from page["changes"]
-            cursor = page["next_cursor"]
-            if not page["has_more"]:
-                return
+    ) -> ChangeFeed:
+        """The change feed after ``cursor`` up to its current end: entries
+        ``{"seq", "changed", "record"}``, oldest first, fetched
+        ``page_size`` at a time. Resume later from the last ``seq`` (or the
+        feed's ``cursor``)."""
+        return self._native.changes(cursor, page_size, purpose, case)
 
-    def health(self) -> dict[str, Any]:
+    def health(self) -> Health:
         return self._native.health()
 
     def journal_len(self) -> int:
@@ -433,4 +508,8 @@ class HubClient:
         return f"HubClient(office={self.office!r})"
 
 
-from . import audit, codes  # noqa: E402
+def _opt_path(p: StrPath | None) -> str | None:
+    return None if p is None else str(p)
+
+
+from . import audit, codes, views  # noqa: E402

@@ -25,6 +25,7 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
+from itertools import count
 from pathlib import Path
 from typing import Any, Optional
 
@@ -95,6 +96,7 @@ class FldmHub:
         self.port = _free_port()
         self._proc: Optional[subprocess.Popen[bytes]] = None
         self._log = self.dir / "hub.log"
+        self._journals = count(1)
 
     @property
     def url(self) -> str:
@@ -166,12 +168,16 @@ class FldmHub:
         office: str,
         *,
         user: Optional[str] = None,
-        journal: bool = False,
+        journal: bool = True,
         **kwargs: Any,
     ) -> HubClient:
-        """A client with ``office``'s development certificate. With
-        ``journal=True`` the client journal goes to ``dir/journal-<office>``."""
+        """A client with ``office``'s development certificate. Its client
+        journal is on, as in any ``HubClient``: each client writes its own
+        directory ``dir/journals/<office>-<n>`` (two clients must never
+        share one). ``journal=False`` switches it off
+        (``no_journal=True``)."""
         d = self.dir
+        journal_dir = d / "journals" / f"{office}-{next(self._journals)}" if journal else None
         return HubClient(
             self.url,
             ca=d / "ca.pem",
@@ -179,7 +185,8 @@ class FldmHub:
             key=d / f"{office}-key.pem",
             user=user or f"{office}-test",
             office=office,
-            journal_dir=(d / f"journal-{office}") if journal else None,
+            journal_dir=journal_dir,
+            no_journal=not journal,
             **kwargs,
         )
 
