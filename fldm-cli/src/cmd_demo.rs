@@ -14,9 +14,9 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::Args;
+use fldm_client::Context;
 use fldm_client::blocking::HubClient;
 use fldm_client::wire::{CorrectionReport, CorrectionStatus, SearchRequest};
-use fldm_client::{Context, HubClientBuilder};
 use fldm_core::attribute;
 use fldm_core::audit::{PublicKey, verify_dir};
 use fldm_core::record::{Anschrift, NamePart, Person, Postleitzahl, Text};
@@ -58,14 +58,8 @@ fn client(
     office: &str,
     base_url: &str,
 ) -> Result<HubClient, Box<dyn std::error::Error>> {
-    Ok(HubClientBuilder::new(base_url)
-        .ca_pem_file(dir.join("ca.pem"))
-        .identity_pem_files(
-            dir.join(format!("{office}.pem")),
-            dir.join(format!("{office}-key.pem")),
-        )
+    Ok(cmd_hub::office_client(dir, office, base_url)
         .user(format!("{office}-demo"))
-        .office(office)
         .journal_dir(dir.join(format!("journal-{office}")))
         .journal_signing_key(dir.join(format!("{office}-audit-signing.pk8")))
         .journal_pseudonym_key(dir.join(format!("{office}-pseudonym.key")))

@@ -83,6 +83,20 @@ fn toml_str(s: &str) -> String {
     toml::Value::String(s.to_string()).to_string()
 }
 
+/// A client builder for `office` from the files `init-pki` wrote into
+/// `dir`: the development CA as the only trust anchor, the office's
+/// certificate and key, the office name.
+#[cfg(feature = "synth")]
+pub fn office_client(dir: &Path, office: &str, base_url: &str) -> fldm_client::HubClientBuilder {
+    fldm_client::HubClientBuilder::new(base_url)
+        .ca_pem_file(dir.join("ca.pem"))
+        .identity_pem_files(
+            dir.join(format!("{office}.pem")),
+            dir.join(format!("{office}-key.pem")),
+        )
+        .office(office)
+}
+
 /// Write a journal owner's key set: `<prefix>-audit-signing.pk8`,
 /// `<prefix>-audit-signing.pub`, `<prefix>-pseudonym.key`.
 pub fn write_owner_keys(dir: &Path, prefix: &str) -> Result<(), Box<dyn std::error::Error>> {

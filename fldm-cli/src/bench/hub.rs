@@ -31,7 +31,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use bytes::Bytes;
-use fldm_client::{Context, HubClient, HubClientBuilder, RetryPolicy};
+use fldm_client::{Context, HubClient, RetryPolicy};
 use fldm_core::wire::{self, headers};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -298,14 +298,8 @@ fn sample(all: &[String], n: usize, seed: u64) -> Vec<String> {
 // --- clients ----------------------------------------------------------------
 
 fn hub_client(dir: &Path, base_url: &str) -> Result<HubClient, BoxError> {
-    Ok(HubClientBuilder::new(base_url)
-        .ca_pem_file(dir.join("ca.pem"))
-        .identity_pem_files(
-            dir.join(format!("{OFFICE}.pem")),
-            dir.join(format!("{OFFICE}-key.pem")),
-        )
+    Ok(crate::cmd_hub::office_client(dir, OFFICE, base_url)
         .user(format!("{OFFICE}-bench"))
-        .office(OFFICE)
         .retry(RetryPolicy {
             max_attempts: 1,
             ..RetryPolicy::default()
