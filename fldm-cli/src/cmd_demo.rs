@@ -44,15 +44,6 @@ pub struct DemoArgs {
     cases: usize,
 }
 
-struct TempDir(PathBuf, bool);
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        if self.1 {
-            let _ = std::fs::remove_dir_all(&self.0);
-        }
-    }
-}
-
 fn client(
     dir: &Path,
     office: &str,
@@ -91,17 +82,7 @@ fn query_of(case: &Person) -> SearchRequest {
 
 pub fn run(a: DemoArgs) -> CmdResult {
     let started = Instant::now();
-    let (dir, _cleanup) = match &a.keep {
-        Some(d) => {
-            std::fs::create_dir_all(d)?;
-            (d.clone(), TempDir(d.clone(), false))
-        }
-        None => {
-            let d = std::env::temp_dir().join(format!("fldm-demo-{}", std::process::id()));
-            std::fs::create_dir_all(&d)?;
-            (d.clone(), TempDir(d, true))
-        }
-    };
+    let (dir, _cleanup) = cmd_hub::work_dir(a.keep.as_deref(), "fldm-demo")?;
     println!("FLDM demo: reference hub and the housing-office story on 127.0.0.1");
     println!("  working directory: {}", dir.display());
 

@@ -78,15 +78,6 @@ pub struct Args {
     keep: Option<PathBuf>,
 }
 
-struct WorkDir(PathBuf, bool);
-impl Drop for WorkDir {
-    fn drop(&mut self) {
-        if self.1 {
-            let _ = std::fs::remove_dir_all(&self.0);
-        }
-    }
-}
-
 pub fn run(a: Args) -> CmdResult {
     if a.persons == 0 || a.concurrency == 0 || a.requests == 0 || a.ids == 0 {
         return Err("--persons, --concurrency, --requests and --ids must be at least 1".into());
@@ -94,18 +85,7 @@ pub fn run(a: Args) -> CmdResult {
     if !(1..=1000).contains(&a.page_size) {
         return Err("--page-size: 1 to 1000".into());
     }
-    let (dir, _cleanup) = match &a.keep {
-        Some(d) => {
-            std::fs::create_dir_all(d)?;
-            (d.clone(), WorkDir(d.clone(), false))
-        }
-        None => {
-            let d = std::env::temp_dir().join(format!("fldm-bench-hub-{}", std::process::id()));
-            let _ = std::fs::remove_dir_all(&d);
-            std::fs::create_dir_all(&d)?;
-            (d.clone(), WorkDir(d, true))
-        }
-    };
+    let (dir, _cleanup) = crate::cmd_hub::work_dir(a.keep.as_deref(), "fldm-bench-hub")?;
     let policy_path = dir.join("policy.toml");
     std::fs::write(&policy_path, REFERENCE_POLICY)?;
     cmd_hub::init_pki(&dir, &policy_path, "127.0.0.1:0", &[])?;
