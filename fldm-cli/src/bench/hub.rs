@@ -147,21 +147,17 @@ async fn measure(dir: &Path, hub_url: &str, a: &Args) -> Result<ExitCode, BoxErr
     server.stop().await;
 
     let complete = sync.records == feed.records && feed.records as usize == a.persons;
-    println!(
-        "  fldm-client sync (decode + validate): {:>8} records, {:>7.1} MB in {:>7.2} s: {:>9.0} records/s, {:>6.1} MB/s",
+    sync_row(
+        "fldm-client sync (decode + validate):",
         sync.records,
-        bytes as f64 / 1e6,
-        sync.time.as_secs_f64(),
-        per_s(sync.records, sync.time),
-        mbps(bytes, sync.time)
+        bytes,
+        sync.time,
     );
-    println!(
-        "  hub pages, body read only:            {:>8} records, {:>7.1} MB in {:>7.2} s: {:>9.0} records/s, {:>6.1} MB/s",
+    sync_row(
+        "hub pages, body read only:           ",
         feed.records,
-        bytes as f64 / 1e6,
-        feed.time.as_secs_f64(),
-        per_s(feed.records, feed.time),
-        mbps(bytes, feed.time)
+        bytes,
+        feed.time,
     );
     println!(
         "  static bodies, same {} page sizes:  {:>8} pages,   {:>7.1} MB in {:>7.2} s:                      {:>6.1} MB/s (median of {STATIC_PASSES} passes)",
@@ -236,6 +232,17 @@ async fn measure(dir: &Path, hub_url: &str, a: &Args) -> Result<ExitCode, BoxErr
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// One line of the sync comparison: records and bytes in `time`.
+fn sync_row(label: &str, records: u64, bytes: u64, time: Duration) {
+    println!(
+        "  {label} {records:>8} records, {:>7.1} MB in {:>7.2} s: {:>9.0} records/s, {:>6.1} MB/s",
+        bytes as f64 / 1e6,
+        time.as_secs_f64(),
+        per_s(records, time),
+        mbps(bytes, time)
+    );
 }
 
 fn per_s(n: u64, d: Duration) -> f64 {
