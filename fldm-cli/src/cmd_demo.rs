@@ -14,9 +14,9 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::Args;
+use fldm_client::Context;
 use fldm_client::blocking::HubClient;
 use fldm_client::wire::{CorrectionReport, CorrectionStatus, SearchRequest};
-use fldm_client::{Context, HubClientBuilder};
 use fldm_core::attribute;
 use fldm_core::audit::{PublicKey, verify_dir};
 use fldm_core::record::{Anschrift, NamePart, Person, Postleitzahl, Text};
@@ -44,28 +44,13 @@ pub struct DemoArgs {
     cases: usize,
 }
 
-struct TempDir(PathBuf, bool);
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        if self.1 {
-            let _ = std::fs::remove_dir_all(&self.0);
-        }
-    }
-}
-
 fn client(
     dir: &Path,
     office: &str,
     base_url: &str,
 ) -> Result<HubClient, Box<dyn std::error::Error>> {
-    Ok(HubClientBuilder::new(base_url)
-        .ca_pem_file(dir.join("ca.pem"))
-        .identity_pem_files(
-            dir.join(format!("{office}.pem")),
-            dir.join(format!("{office}-key.pem")),
-        )
+    Ok(cmd_hub::office_client(dir, office, base_url)
         .user(format!("{office}-demo"))
-        .office(office)
         .journal_dir(dir.join(format!("journal-{office}")))
         .journal_signing_key(dir.join(format!("{office}-audit-signing.pk8")))
         .journal_pseudonym_key(dir.join(format!("{office}-pseudonym.key")))
@@ -97,17 +82,7 @@ fn query_of(case: &Person) -> SearchRequest {
 
 pub fn run(a: DemoArgs) -> CmdResult {
     let started = Instant::now();
-    let (dir, _cleanup) = match &a.keep {
-        Some(d) => {
-            std::fs::create_dir_all(d)?;
-            (d.clone(), TempDir(d.clone(), false))
-        }
-        None => {
-            let d = std::env::temp_dir().join(format!("fldm-demo-{}", std::process::id()));
-            std::fs::create_dir_all(&d)?;
-            (d.clone(), TempDir(d, true))
-        }
-    };
+    let (dir, _cleanup) = cmd_hub::work_dir(a.keep.as_deref(), "fldm-demo")?;
     println!("FLDM demo: reference hub and the housing-office story on 127.0.0.1");
     println!("  working directory: {}", dir.display());
 

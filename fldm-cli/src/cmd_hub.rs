@@ -83,6 +83,52 @@ fn toml_str(s: &str) -> String {
     toml::Value::String(s.to_string()).to_string()
 }
 
+/// A client builder for `office` from the files `init-pki` wrote into
+/// `dir`: the development CA as the only trust anchor, the office's
+/// certificate and key, the office name.
+#[cfg(feature = "synth")]
+pub fn office_client(dir: &Path, office: &str, base_url: &str) -> fldm_client::HubClientBuilder {
+    fldm_client::HubClientBuilder::new(base_url)
+        .ca_pem_file(dir.join("ca.pem"))
+        .identity_pem_files(
+            dir.join(format!("{office}.pem")),
+            dir.join(format!("{office}-key.pem")),
+        )
+        .office(office)
+}
+
+/// A working directory for a command that sets up a hub: `keep` (created
+/// if missing, left in place), else a fresh directory named `prefix` and
+/// the process id under the system's temporary directory, removed when the
+/// returned guard is dropped.
+#[cfg(feature = "synth")]
+pub fn work_dir(keep: Option<&Path>, prefix: &str) -> std::io::Result<(PathBuf, WorkDir)> {
+    let (dir, remove) = match keep {
+        Some(d) => (d.to_path_buf(), false),
+        None => {
+            let d = std::env::temp_dir().join(format!("{prefix}-{}", std::process::id()));
+            let _ = std::fs::remove_dir_all(&d);
+            (d, true)
+        }
+    };
+    std::fs::create_dir_all(&dir)?;
+    Ok((dir.clone(), WorkDir(dir, remove)))
+}
+
+/// Removes a temporary working directory of [`work_dir`] when dropped.
+#[cfg(feature = "synth")]
+#[derive(Debug)]
+pub struct WorkDir(PathBuf, bool);
+
+#[cfg(feature = "synth")]
+impl Drop for WorkDir {
+    fn drop(&mut self) {
+        if self.1 {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+}
+
 /// Write a journal owner's key set: `<prefix>-audit-signing.pk8`,
 /// `<prefix>-audit-signing.pub`, `<prefix>-pseudonym.key`.
 pub fn write_owner_keys(dir: &Path, prefix: &str) -> Result<(), Box<dyn std::error::Error>> {

@@ -33,33 +33,38 @@ fn digits(s: &str) -> Option<u32> {
     s.parse().ok()
 }
 
-fn year(s: &str) -> Result<u16, ValidationKind> {
-    const F: ValidationKind = ValidationKind::Format {
-        expected: "YYYY, YYYY-MM, YYYY-MM-DD or unbekannt",
+/// `s` as a number of exactly `width` ASCII digits: `format` if it is not
+/// one, [`ValidationKind::ImpossibleDate`] if it lies outside `range`.
+fn fixed_digits(
+    s: &str,
+    width: usize,
+    range: std::ops::RangeInclusive<u32>,
+    format: ValidationKind,
+) -> Result<u32, ValidationKind> {
+    let n = match digits(s) {
+        Some(n) if s.len() == width => n,
+        _ => return Err(format),
     };
-    if s.len() != 4 {
-        return Err(F);
-    }
-    let y = digits(s).ok_or(F)?;
-    let y = u16::try_from(y).map_err(|_| F)?;
-    if !(MIN_YEAR..=MAX_YEAR).contains(&y) {
+    if !range.contains(&n) {
         return Err(ValidationKind::ImpossibleDate);
     }
-    Ok(y)
+    Ok(n)
+}
+
+fn year(s: &str) -> Result<u16, ValidationKind> {
+    let format = ValidationKind::Format {
+        expected: "YYYY, YYYY-MM, YYYY-MM-DD or unbekannt",
+    };
+    let range = u32::from(MIN_YEAR)..=u32::from(MAX_YEAR);
+    // Four digits and the range keep the value within u16.
+    fixed_digits(s, 4, range, format).map(|y| y as u16)
 }
 
 fn month(s: &str) -> Result<u8, ValidationKind> {
-    const F: ValidationKind = ValidationKind::Format {
+    let format = ValidationKind::Format {
         expected: "YYYY-MM with a two-digit month",
     };
-    if s.len() != 2 {
-        return Err(F);
-    }
-    let m = digits(s).ok_or(F)?;
-    if !(1..=12).contains(&m) {
-        return Err(ValidationKind::ImpossibleDate);
-    }
-    Ok(m as u8)
+    fixed_digits(s, 2, 1..=12, format).map(|m| m as u8)
 }
 
 /// A full calendar date (`YYYY-MM-DD`), years 1800 to 2200.
@@ -279,26 +284,16 @@ mod tests {
     #[test]
     fn dates() {
         assert!(Datum::parse("2024-02-29").is_ok());
-        assert_eq!(
-            Datum::parse("2023-02-30"),
-            Err(ValidationKind::ImpossibleDate)
-        );
-        assert_eq!(
-            Datum::parse("1900-02-29"),
-            Err(ValidationKind::ImpossibleDate)
-        );
-        assert!(matches!(
-            Datum::parse("2023-2-3"),
-            Err(ValidationKind::Format { .. })
-        ));
-        assert!(matches!(
-            Datum::parse("+023-02-03"),
-            Err(ValidationKind::Format { .. })
-        ));
-        assert_eq!(
-            Datum::parse("2023-13-01"),
-            Err(ValidationKind::ImpossibleDate)
-        );
+        // 30 February, 29 February of 1900 (no leap year), month 13.
+        for s in ["2023-02-30", "1900-02-29", "2023-13-01"] {
+            assert_eq!(Datum::parse(s), Err(ValidationKind::ImpossibleDate), "{s}");
+        }
+        for s in ["2023-2-3", "+023-02-03"] {
+            assert!(
+                matches!(Datum::parse(s), Err(ValidationKind::Format { .. })),
+                "{s}"
+            );
+        }
     }
 
     #[test]

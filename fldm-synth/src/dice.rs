@@ -27,6 +27,11 @@ impl Dice {
         (self.below(1000) as u32) < p
     }
 
+    /// `a` with probability `p` per mille, else `b`.
+    pub(crate) fn either<T>(&mut self, p: u32, a: T, b: T) -> T {
+        if self.pm(p) { a } else { b }
+    }
+
     /// A number in `lo..=hi` (`lo` if the range is empty).
     pub(crate) fn range(&mut self, lo: i32, hi: i32) -> i32 {
         if hi <= lo {

@@ -363,11 +363,9 @@ impl Population {
                     n.fam = h.fam;
                     let mut sib = self.member(Role::Sibling, sex, birth, n, salt);
                     sib.arrival = Some(arrival);
-                    sib.familienstand = if self.rng.pm(800) {
-                        Familienstand::Ledig
-                    } else {
-                        Familienstand::NichtBekannt
-                    };
+                    sib.familienstand =
+                        self.rng
+                            .either(800, Familienstand::Ledig, Familienstand::NichtBekannt);
                     members.push(sib);
                     absent.push(Vec::new());
                 }
@@ -403,11 +401,9 @@ impl Population {
                         salt,
                     );
                     head.arrival = Some(arrival);
-                    head.familienstand = if self.rng.pm(600) {
-                        Familienstand::Verwitwet
-                    } else {
-                        Familienstand::Geschieden
-                    };
+                    head.familienstand =
+                        self.rng
+                            .either(600, Familienstand::Verwitwet, Familienstand::Geschieden);
                     members.push(head);
                     absent.push(Vec::new());
                 } else {
@@ -508,11 +504,9 @@ impl Population {
                         self.member(Role::Grandparent, Geschlecht::Weiblich, birth, gm, salt);
                     g.maiden = gmaiden;
                     g.arrival = Some(arrival);
-                    g.familienstand = if self.rng.pm(850) {
-                        Familienstand::Verwitwet
-                    } else {
-                        Familienstand::NichtBekannt
-                    };
+                    g.familienstand =
+                        self.rng
+                            .either(850, Familienstand::Verwitwet, Familienstand::NichtBekannt);
                     members.push(g);
                     absent.push(Vec::new());
                 }

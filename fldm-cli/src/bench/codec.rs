@@ -3,12 +3,13 @@
 //! measured in the same run.
 
 use std::process::ExitCode;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use fldm_core::codec::{json, xml};
 use fldm_core::record::Person;
 use serde::{Deserialize, Serialize};
 
+use super::best;
 use crate::CmdResult;
 
 #[derive(Debug, clap::Args)]
@@ -43,17 +44,6 @@ fn plain_like(json_len: usize, i: usize) -> Plain {
             .map(|k| "x".repeat(if k == 0 { body - 4 * each } else { each }))
             .collect(),
     }
-}
-
-fn best<F: FnMut() -> usize>(runs: u32, mut f: F) -> (Duration, usize) {
-    let mut best = Duration::MAX;
-    let mut out = 0;
-    for _ in 0..runs.max(1) {
-        let t = Instant::now();
-        out = f();
-        best = best.min(t.elapsed());
-    }
-    (best, out)
 }
 
 struct Row {

@@ -10,12 +10,13 @@
 
 use std::hint::black_box;
 use std::process::ExitCode;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use fldm_core::date::Datum;
 use fldm_core::policy::{Operation, Policy, Request};
 use fldm_core::record::Person;
 
+use super::best;
 use crate::CmdResult;
 
 /// The reference policy, built in so that the benchmark needs no files.
@@ -44,17 +45,6 @@ pub struct Args {
     /// Operation.
     #[arg(long, default_value = "read")]
     operation: String,
-}
-
-fn best<F: FnMut() -> usize>(runs: u32, mut f: F) -> (Duration, usize) {
-    let mut best = Duration::MAX;
-    let mut out = 0;
-    for _ in 0..runs.max(1) {
-        let t = Instant::now();
-        out = f();
-        best = best.min(t.elapsed());
-    }
-    (best, out)
 }
 
 pub fn run(a: Args) -> CmdResult {

@@ -31,7 +31,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use bytes::Bytes;
-use fldm_client::{Context, HubClient, HubClientBuilder, RetryPolicy};
+use fldm_client::{Context, HubClient, RetryPolicy};
 use fldm_core::wire::{self, headers};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -78,15 +78,6 @@ pub struct Args {
     keep: Option<PathBuf>,
 }
 
-struct WorkDir(PathBuf, bool);
-impl Drop for WorkDir {
-    fn drop(&mut self) {
-        if self.1 {
-            let _ = std::fs::remove_dir_all(&self.0);
-        }
-    }
-}
-
 pub fn run(a: Args) -> CmdResult {
     if a.persons == 0 || a.concurrency == 0 || a.requests == 0 || a.ids == 0 {
         return Err("--persons, --concurrency, --requests and --ids must be at least 1".into());
@@ -94,18 +85,7 @@ pub fn run(a: Args) -> CmdResult {
     if !(1..=1000).contains(&a.page_size) {
         return Err("--page-size: 1 to 1000".into());
     }
-    let (dir, _cleanup) = match &a.keep {
-        Some(d) => {
-            std::fs::create_dir_all(d)?;
-            (d.clone(), WorkDir(d.clone(), false))
-        }
-        None => {
-            let d = std::env::temp_dir().join(format!("fldm-bench-hub-{}", std::process::id()));
-            let _ = std::fs::remove_dir_all(&d);
-            std::fs::create_dir_all(&d)?;
-            (d.clone(), WorkDir(d, true))
-        }
-    };
+    let (dir, _cleanup) = crate::cmd_hub::work_dir(a.keep.as_deref(), "fldm-bench-hub")?;
     let policy_path = dir.join("policy.toml");
     std::fs::write(&policy_path, REFERENCE_POLICY)?;
     cmd_hub::init_pki(&dir, &policy_path, "127.0.0.1:0", &[])?;
@@ -167,21 +147,17 @@ async fn measure(dir: &Path, hub_url: &str, a: &Args) -> Result<ExitCode, BoxErr
     server.stop().await;
 
     let complete = sync.records == feed.records && feed.records as usize == a.persons;
-    println!(
-        "  fldm-client sync (decode + validate): {:>8} records, {:>7.1} MB in {:>7.2} s: {:>9.0} records/s, {:>6.1} MB/s",
+    sync_row(
+        "fldm-client sync (decode + validate):",
         sync.records,
-        bytes as f64 / 1e6,
-        sync.time.as_secs_f64(),
-        per_s(sync.records, sync.time),
-        mbps(bytes, sync.time)
+        bytes,
+        sync.time,
     );
-    println!(
-        "  hub pages, body read only:            {:>8} records, {:>7.1} MB in {:>7.2} s: {:>9.0} records/s, {:>6.1} MB/s",
+    sync_row(
+        "hub pages, body read only:           ",
         feed.records,
-        bytes as f64 / 1e6,
-        feed.time.as_secs_f64(),
-        per_s(feed.records, feed.time),
-        mbps(bytes, feed.time)
+        bytes,
+        feed.time,
     );
     println!(
         "  static bodies, same {} page sizes:  {:>8} pages,   {:>7.1} MB in {:>7.2} s:                      {:>6.1} MB/s (median of {STATIC_PASSES} passes)",
@@ -258,6 +234,17 @@ async fn measure(dir: &Path, hub_url: &str, a: &Args) -> Result<ExitCode, BoxErr
     })
 }
 
+/// One line of the sync comparison: records and bytes in `time`.
+fn sync_row(label: &str, records: u64, bytes: u64, time: Duration) {
+    println!(
+        "  {label} {records:>8} records, {:>7.1} MB in {:>7.2} s: {:>9.0} records/s, {:>6.1} MB/s",
+        bytes as f64 / 1e6,
+        time.as_secs_f64(),
+        per_s(records, time),
+        mbps(bytes, time)
+    );
+}
+
 fn per_s(n: u64, d: Duration) -> f64 {
     n as f64 / d.as_secs_f64().max(1e-9)
 }
@@ -298,14 +285,8 @@ fn sample(all: &[String], n: usize, seed: u64) -> Vec<String> {
 // --- clients ----------------------------------------------------------------
 
 fn hub_client(dir: &Path, base_url: &str) -> Result<HubClient, BoxError> {
-    Ok(HubClientBuilder::new(base_url)
-        .ca_pem_file(dir.join("ca.pem"))
-        .identity_pem_files(
-            dir.join(format!("{OFFICE}.pem")),
-            dir.join(format!("{OFFICE}-key.pem")),
-        )
+    Ok(crate::cmd_hub::office_client(dir, OFFICE, base_url)
         .user(format!("{OFFICE}-bench"))
-        .office(OFFICE)
         .retry(RetryPolicy {
             max_attempts: 1,
             ..RetryPolicy::default()

@@ -2,6 +2,8 @@
 //! measured in the same run, as a ratio. Absolute times on shared machines
 //! mean little; the ratio is the figure to compare.
 
+use std::time::{Duration, Instant};
+
 use clap::Subcommand;
 
 use crate::CmdResult;
@@ -30,4 +32,17 @@ pub fn run(cmd: BenchCommand) -> CmdResult {
         BenchCommand::Audit(a) => audit::run(a),
         BenchCommand::Hub(a) => hub::run(a),
     }
+}
+
+/// The shortest of `runs` timed calls of `f` (at least one), and what the
+/// last call returned (so the work cannot be optimised away).
+fn best<F: FnMut() -> usize>(runs: u32, mut f: F) -> (Duration, usize) {
+    let mut best = Duration::MAX;
+    let mut out = 0;
+    for _ in 0..runs.max(1) {
+        let t = Instant::now();
+        out = f();
+        best = best.min(t.elapsed());
+    }
+    (best, out)
 }

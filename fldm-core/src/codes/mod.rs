@@ -262,6 +262,8 @@ macro_rules! code_enum {
         impl $name {
             /// All values.
             pub const ALL: &'static [$name] = &[$($name::$v),+];
+            /// The URI of the code list (XÖV `listURI`).
+            pub const LIST_URI: &'static str = $what;
             /// The code.
             pub fn as_str(&self) -> &'static str {
                 match self { $($name::$v => $code),+ }
@@ -270,7 +272,7 @@ macro_rules! code_enum {
             pub fn parse(s: &str) -> Result<Self, ValidationKind> {
                 match s {
                     $($code => Ok($name::$v),)+
-                    _ => Err(ValidationKind::UnknownCode { list: $what.to_string(), code: truncate_code(s) }),
+                    _ => Err(ValidationKind::UnknownCode { list: Self::LIST_URI.to_string(), code: truncate_code(s) }),
                 }
             }
         }

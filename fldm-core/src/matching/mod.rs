@@ -53,7 +53,7 @@ pub use names::SIMILAR_THRESHOLD;
 use crate::codes::{Geschlecht, Staatsangehoerigkeit};
 use crate::date::TeilbekanntesDatum;
 use crate::error::{ValidationError, ValidationKind};
-use crate::record::{Name, NamePart, Person};
+use crate::record::{Name, NamePart, Namensvariante, Person};
 use model::{DateLevel, GESCHLECHT, STAATSANGEHOERIGKEIT};
 use names::{NameForm, NameLevel};
 
@@ -323,31 +323,23 @@ impl PreparedPerson {
             None => own,
             Some(p) => add(Some(p)),
         };
-        let mut named = Vec::new();
-        for v in &w.andere_schreibweisen {
-            named.push((
-                Source::AndereSchreibweise,
-                v.familienname.as_ref(),
-                v.vornamen.as_ref(),
-                None,
-            ));
+        type Named<'a> = (
+            Source,
+            Option<&'a NamePart>,
+            Option<&'a NamePart>,
+            Option<TeilbekanntesDatum>,
+        );
+        fn names(source: Source, list: &[Namensvariante]) -> impl Iterator<Item = Named<'_>> {
+            list.iter()
+                .map(move |v| (source, v.familienname.as_ref(), v.vornamen.as_ref(), None))
         }
-        for v in &w.fruehere_namen {
-            named.push((
-                Source::FruehererName,
-                v.familienname.as_ref(),
-                v.vornamen.as_ref(),
-                None,
-            ));
-        }
-        for a in &w.aliaspersonalien {
-            named.push((
-                Source::Alias,
-                a.familienname.as_ref(),
-                a.vornamen.as_ref(),
-                a.geburtsdatum,
-            ));
-        }
+        let aliases = w.aliaspersonalien.iter().map(|a| {
+            let (f, v) = (a.familienname.as_ref(), a.vornamen.as_ref());
+            (Source::Alias, f, v, a.geburtsdatum)
+        });
+        let named = names(Source::AndereSchreibweise, &w.andere_schreibweisen)
+            .chain(names(Source::FruehererName, &w.fruehere_namen))
+            .chain(aliases);
         for (source, f, v, d) in named {
             let variant = Variant {
                 source,

@@ -43,33 +43,51 @@ const fn level(comparison: &'static str, level: &'static str, m: f64, u: f64) ->
     }
 }
 
-/// Family name levels, in [`NameLevel`] order.
-pub(crate) const FAMILIENNAME: [ComparisonLevel; 5] = [
-    level("familienname", "exact (search form)", 0.70, 0.003),
-    level("familienname", "Jaro-Winkler >= 0.92", 0.12, 0.004),
-    level(
-        "familienname",
-        "same Kölner Phonetik code (also after transcription folding)",
-        0.07,
-        0.008,
-    ),
-    level("familienname", "a name part in common", 0.07, 0.025),
-    level("familienname", "different", 0.04, 0.960),
+/// The levels of a name comparison, in [`NameLevel`] order.
+const NAME_LEVELS: [&str; 5] = [
+    "exact (search form)",
+    "Jaro-Winkler >= 0.92",
+    "same Kölner Phonetik code (also after transcription folding)",
+    "a name part in common",
+    "different",
 ];
 
+/// The levels of the name comparison `comparison` with their `(m, u)`, in
+/// [`NameLevel`] order.
+const fn name_levels(comparison: &'static str, mu: [(f64, f64); 5]) -> [ComparisonLevel; 5] {
+    let l = NAME_LEVELS;
+    [
+        level(comparison, l[0], mu[0].0, mu[0].1),
+        level(comparison, l[1], mu[1].0, mu[1].1),
+        level(comparison, l[2], mu[2].0, mu[2].1),
+        level(comparison, l[3], mu[3].0, mu[3].1),
+        level(comparison, l[4], mu[4].0, mu[4].1),
+    ]
+}
+
+/// Family name levels, in [`NameLevel`] order.
+pub(crate) const FAMILIENNAME: [ComparisonLevel; 5] = name_levels(
+    "familienname",
+    [
+        (0.70, 0.003),
+        (0.12, 0.004),
+        (0.07, 0.008),
+        (0.07, 0.025),
+        (0.04, 0.960),
+    ],
+);
+
 /// Given name levels, in [`NameLevel`] order.
-pub(crate) const VORNAMEN: [ComparisonLevel; 5] = [
-    level("vornamen", "exact (search form)", 0.65, 0.012),
-    level("vornamen", "Jaro-Winkler >= 0.92", 0.12, 0.010),
-    level(
-        "vornamen",
-        "same Kölner Phonetik code (also after transcription folding)",
-        0.10,
-        0.020,
-    ),
-    level("vornamen", "a name part in common", 0.11, 0.050),
-    level("vornamen", "different", 0.02, 0.908),
-];
+pub(crate) const VORNAMEN: [ComparisonLevel; 5] = name_levels(
+    "vornamen",
+    [
+        (0.65, 0.012),
+        (0.12, 0.010),
+        (0.10, 0.020),
+        (0.11, 0.050),
+        (0.02, 0.908),
+    ],
+);
 
 /// Birth date levels, in the order of [`DateLevel::weight`].
 pub(crate) const GEBURTSDATUM: [ComparisonLevel; 6] = [

@@ -20,6 +20,7 @@
 //! addresses, and a stored record that fails to decode is an error, never a
 //! panic.
 
+mod read;
 mod schema;
 mod tx;
 
@@ -578,12 +579,12 @@ impl Store {
 
     /// The person with this FLDM id.
     pub fn get(&self, fldm_id: &FldmId) -> Result<PersonRecord> {
-        self.read(|c| tx::load_person(c, fldm_id.as_str())?.ok_or(NOT_FOUND_PERSON))
+        self.read(|c| read::load_person(c, fldm_id.as_str())?.ok_or(NOT_FOUND_PERSON))
     }
 
     /// The person with this AZR-Nummer.
     pub fn get_by_azr(&self, azr: &AzrNummer) -> Result<PersonRecord> {
-        self.read(|c| tx::load_person_by_azr(c, azr)?.ok_or(NOT_FOUND_PERSON))
+        self.read(|c| read::load_person_by_azr(c, azr)?.ok_or(NOT_FOUND_PERSON))
     }
 
     /// Number of persons.
@@ -612,13 +613,13 @@ impl Store {
     /// at [`MAX_CHANGES_PER_PAGE`]), in feed order, each with the current
     /// record.
     pub fn changes_since(&self, cursor: u64, limit: usize) -> Result<ChangePage> {
-        self.read(|c| tx::changes_since(c, cursor, limit))
+        self.read(|c| read::changes_since(c, cursor, limit))
     }
 
     /// Every change of one person, oldest first (for the data-subject
     /// access report and for operators).
     pub fn history(&self, fldm_id: &FldmId) -> Result<Vec<Change>> {
-        self.read(|c| tx::history(c, fldm_id))
+        self.read(|c| read::history(c, fldm_id))
     }
 
     /// The `seq` of the newest change (0 if none): a cursor for "from now on".
@@ -632,12 +633,12 @@ impl Store {
     /// Persons sharing at least one of `keys`, most shared keys first
     /// (then by FLDM id), at most `limit`.
     pub fn candidates(&self, keys: &[String], limit: usize) -> Result<Vec<Candidate>> {
-        self.read(|c| tx::candidates(c, keys, limit))
+        self.read(|c| read::candidates(c, keys, limit))
     }
 
     /// The search keys stored for a person, sorted.
     pub fn search_keys_of(&self, fldm_id: &FldmId) -> Result<Vec<String>> {
-        self.read(|c| tx::search_keys_of(c, fldm_id))
+        self.read(|c| read::search_keys_of(c, fldm_id))
     }
 
     /// Report a correction. See [`Tx::report_correction`].
@@ -654,7 +655,7 @@ impl Store {
 
     /// A correction by id.
     pub fn correction(&self, id: u64) -> Result<Correction> {
-        self.read(|c| tx::load_correction(c, id)?.ok_or(NOT_FOUND_CORRECTION))
+        self.read(|c| read::load_correction(c, id)?.ok_or(NOT_FOUND_CORRECTION))
     }
 
     /// The corrections addressed to `owner_office`, oldest first, optionally
@@ -664,7 +665,7 @@ impl Store {
         owner_office: &str,
         status: Option<CorrectionStatus>,
     ) -> Result<Vec<Correction>> {
-        self.read(|c| tx::corrections_for_owner(c, owner_office, status))
+        self.read(|c| read::corrections_for_owner(c, owner_office, status))
     }
 
     /// One page of [`Store::corrections_for_owner`]: ids above `after`,
@@ -676,7 +677,7 @@ impl Store {
         after: u64,
         limit: usize,
     ) -> Result<Vec<Correction>> {
-        self.read(|c| tx::corrections_page(c, owner_office, status, after, Some(limit)))
+        self.read(|c| read::corrections_page(c, owner_office, status, after, Some(limit)))
     }
 
     /// Accept or reject a correction. See [`Tx::set_correction_status`].

@@ -24,6 +24,7 @@ use crate::error::{Error, Result};
 use crate::record::Person;
 
 use super::lexer::sanitize;
+use super::source::line_col_in;
 use super::text::{camel_case, escape_into, snake_case};
 use super::writer::person_element_into;
 
@@ -91,7 +92,7 @@ pub fn flat_fields(text: &str) -> Result<Value> {
     reader.config_mut().expand_empty_elements = true;
     reader.config_mut().check_end_names = true;
     let err = |field: &str, pos: u64, message: String| {
-        let (line, column) = line_col(text, pos);
+        let (line, column) = line_col_in(text, pos);
         Error::Xml {
             field: field.to_string(),
             line,
@@ -182,18 +183,6 @@ fn scalar(field: &str, s: &str) -> Value {
         ("limit", Ok(n)) => Value::from(n),
         _ => Value::String(s.to_string()),
     }
-}
-
-/// 1-based line and byte column of offset `pos` in `text`.
-fn line_col(text: &str, pos: u64) -> (usize, usize) {
-    let pos = usize::try_from(pos).unwrap_or(usize::MAX).min(text.len());
-    let before = &text.as_bytes()[..pos];
-    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-    let column = match before.iter().rposition(|&b| b == b'\n') {
-        Some(nl) => pos - nl,
-        None => pos + 1,
-    };
-    (line, column)
 }
 
 #[cfg(test)]

@@ -42,6 +42,8 @@ mod source;
 mod text;
 mod writer;
 
+use crate::codes;
+
 pub use decoder::{XmlReader, from_xml, person_from_xml};
 pub use text::{camel_case, escape_into, snake_case};
 pub use writer::{person_to_xml, to_xml, write_xml};
@@ -52,48 +54,18 @@ pub const NAMESPACE: &str = "urn:fldm:xml:kerndatensatz:1";
 pub const PREFIX: &str = "fldm";
 
 /// List URI of the Familienstand codes (XInneres).
-pub const FAMILIENSTAND_URI: &str = "urn:xoev-de:xinneres:codeliste:familienstand";
+pub const FAMILIENSTAND_URI: &str = codes::Familienstand::LIST_URI;
 /// List URI of the FLDM residence-status list.
-pub const AUFENTHALTSSTATUS_URI: &str = "urn:fldm:codeliste:aufenthaltsstatus";
+pub const AUFENTHALTSSTATUS_URI: &str = codes::Aufenthaltsstatus::LIST_URI;
 /// List URI of the FLDM identity-document list.
-pub const DOKUMENTART_URI: &str = "urn:fldm:codeliste:dokumentart";
+pub const DOKUMENTART_URI: &str = codes::Dokumentart::LIST_URI;
 /// List URI of the FLDM family-relationship list.
-pub const BEZIEHUNG_URI: &str = "urn:fldm:codeliste:beziehung";
+pub const BEZIEHUNG_URI: &str = codes::Beziehung::LIST_URI;
 /// List URI of the FLDM language-level list.
-pub const SPRACHNIVEAU_URI: &str = "urn:fldm:codeliste:sprachniveau";
+pub const SPRACHNIVEAU_URI: &str = codes::Sprachniveau::LIST_URI;
 /// List URI of the Länder key (DESTATIS).
-pub const BUNDESLAND_URI: &str =
-    "urn:de:bund:destatis:bevoelkerungsstatistik:schluessel:bundesland";
+pub const BUNDESLAND_URI: &str = codes::Bundesland::LIST_URI;
 /// `listVersionID` written for the lists whose table is built into this
 /// crate without a published version of its own (all lists except the
 /// nationality and gender lists).
 pub const FLDM_LIST_VERSION: &str = "1";
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::codes::{
-        Aufenthaltsstatus, Beziehung, Bundesland, Dokumentart, Familienstand, Sprachniveau,
-    };
-    use crate::error::ValidationKind;
-
-    #[test]
-    fn list_uris_match_code_enums() {
-        let list = |r: Result<(), ValidationKind>| match r {
-            Err(ValidationKind::UnknownCode { list, .. }) => list,
-            other => panic!("expected an unknown-code error, got {other:?}"),
-        };
-        assert_eq!(
-            list(Familienstand::parse("?").map(|_| ())),
-            FAMILIENSTAND_URI
-        );
-        assert_eq!(
-            list(Aufenthaltsstatus::parse("?").map(|_| ())),
-            AUFENTHALTSSTATUS_URI
-        );
-        assert_eq!(list(Dokumentart::parse("?").map(|_| ())), DOKUMENTART_URI);
-        assert_eq!(list(Beziehung::parse("?").map(|_| ())), BEZIEHUNG_URI);
-        assert_eq!(list(Sprachniveau::parse("?").map(|_| ())), SPRACHNIVEAU_URI);
-        assert_eq!(list(Bundesland::parse("?").map(|_| ())), BUNDESLAND_URI);
-    }
-}

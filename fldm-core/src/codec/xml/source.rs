@@ -65,6 +65,20 @@ impl<R: BufRead> Source for Buffered<R> {
     }
 }
 
+/// 1-based line and byte column of offset `pos` in `text` (the end of
+/// `text` for a larger offset).
+pub(super) fn line_col_in(text: &str, pos: u64) -> (usize, usize) {
+    let bytes = text.as_bytes();
+    let pos = usize::try_from(pos).unwrap_or(usize::MAX).min(bytes.len());
+    let before = &bytes[..pos];
+    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+    let column = match before.iter().rposition(|&b| b == b'\n') {
+        Some(nl) => pos - nl,
+        None => pos + 1,
+    };
+    (line, column)
+}
+
 /// A string in memory: events borrow the input, nothing is copied.
 #[derive(Debug)]
 pub(super) struct Slice<'i> {
@@ -99,15 +113,7 @@ impl Source for Slice<'_> {
         self.reader.error_position()
     }
     fn line_col(&self, pos: u64) -> (usize, usize) {
-        let bytes = self.input.as_bytes();
-        let pos = usize::try_from(pos).unwrap_or(usize::MAX).min(bytes.len());
-        let before = &bytes[..pos];
-        let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-        let column = match before.iter().rposition(|&b| b == b'\n') {
-            Some(nl) => pos - nl,
-            None => pos + 1,
-        };
-        (line, column)
+        line_col_in(self.input, pos)
     }
 }
 

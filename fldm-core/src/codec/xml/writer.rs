@@ -174,6 +174,19 @@ impl XmlWriter {
         self.close(name);
     }
 
+    /// A list wrapper `wrapper` with one entry per item (written by
+    /// `item`); nothing for an empty list.
+    fn list<T>(&mut self, wrapper: &str, items: &[T], mut item: impl FnMut(&mut Self, &T)) {
+        if items.is_empty() {
+            return;
+        }
+        self.open(wrapper);
+        for x in items {
+            item(self, x);
+        }
+        self.close(wrapper);
+    }
+
     fn opt_name_part(&mut self, name: &str, part: Option<&NamePart>) {
         if let Some(p) = part {
             self.name_part(name, p);
@@ -222,13 +235,9 @@ impl XmlWriter {
             if let Some(a) = &p.anschrift.aktuell {
                 self.anschrift("aktuell", a);
             }
-            if !p.anschrift.fruehere.is_empty() {
-                self.open("fruehere");
-                for a in &p.anschrift.fruehere {
-                    self.anschrift("anschrift", a);
-                }
-                self.close("fruehere");
-            }
+            self.list("fruehere", &p.anschrift.fruehere, |xw, a| {
+                xw.anschrift("anschrift", a);
+            });
             self.close("anschrift");
         }
         if !p.aufenthalt.is_empty() {
@@ -282,13 +291,13 @@ impl XmlWriter {
             );
         }
         self.opt_leaf("doktorgrad", g.doktorgrad.as_ref().map(Name::as_str));
-        if !g.staatsangehoerigkeiten.is_empty() {
-            self.open("staatsangehoerigkeiten");
-            for s in &g.staatsangehoerigkeiten {
-                self.staat("staatsangehoerigkeit", s);
-            }
-            self.close("staatsangehoerigkeiten");
-        }
+        self.list(
+            "staatsangehoerigkeiten",
+            &g.staatsangehoerigkeiten,
+            |xw, s| {
+                xw.staat("staatsangehoerigkeit", s);
+            },
+        );
         self.close("grundpersonalien");
     }
 
@@ -301,33 +310,21 @@ impl XmlWriter {
 
     fn weitere_personalien(&mut self, w: &WeiterePersonalien) {
         self.open("weiterePersonalien");
-        if !w.andere_schreibweisen.is_empty() {
-            self.open("andereSchreibweisen");
-            for n in &w.andere_schreibweisen {
-                self.namensvariante("namensvariante", n);
+        self.list("andereSchreibweisen", &w.andere_schreibweisen, |xw, n| {
+            xw.namensvariante("namensvariante", n);
+        });
+        self.list("fruehereNamen", &w.fruehere_namen, |xw, n| {
+            xw.namensvariante("namensvariante", n);
+        });
+        self.list("aliaspersonalien", &w.aliaspersonalien, |xw, a| {
+            xw.open("aliaspersonalie");
+            xw.opt_name_part("familienname", a.familienname.as_ref());
+            xw.opt_name_part("vornamen", a.vornamen.as_ref());
+            if let Some(d) = &a.geburtsdatum {
+                xw.teil_datum("geburtsdatum", d);
             }
-            self.close("andereSchreibweisen");
-        }
-        if !w.fruehere_namen.is_empty() {
-            self.open("fruehereNamen");
-            for n in &w.fruehere_namen {
-                self.namensvariante("namensvariante", n);
-            }
-            self.close("fruehereNamen");
-        }
-        if !w.aliaspersonalien.is_empty() {
-            self.open("aliaspersonalien");
-            for a in &w.aliaspersonalien {
-                self.open("aliaspersonalie");
-                self.opt_name_part("familienname", a.familienname.as_ref());
-                self.opt_name_part("vornamen", a.vornamen.as_ref());
-                if let Some(d) = &a.geburtsdatum {
-                    self.teil_datum("geburtsdatum", d);
-                }
-                self.close("aliaspersonalie");
-            }
-            self.close("aliaspersonalien");
-        }
+            xw.close("aliaspersonalie");
+        });
         if let Some(f) = w.familienstand {
             self.code(
                 "familienstand",
@@ -336,20 +333,16 @@ impl XmlWriter {
                 f.as_str(),
             );
         }
-        if !w.identitaetsdokumente.is_empty() {
-            self.open("identitaetsdokumente");
-            for d in &w.identitaetsdokumente {
-                self.open("identitaetsdokument");
-                self.code("art", DOKUMENTART_URI, FLDM_LIST_VERSION, d.art.as_str());
-                self.leaf("nummer", d.nummer.as_str());
-                if let Some(s) = &d.ausstellungsstaat {
-                    self.staat("ausstellungsstaat", s);
-                }
-                self.opt_leaf("gueltigBis", d.gueltig_bis.as_ref().map(Datum::as_str));
-                self.close("identitaetsdokument");
+        self.list("identitaetsdokumente", &w.identitaetsdokumente, |xw, d| {
+            xw.open("identitaetsdokument");
+            xw.code("art", DOKUMENTART_URI, FLDM_LIST_VERSION, d.art.as_str());
+            xw.leaf("nummer", d.nummer.as_str());
+            if let Some(s) = &d.ausstellungsstaat {
+                xw.staat("ausstellungsstaat", s);
             }
-            self.close("identitaetsdokumente");
-        }
+            xw.opt_leaf("gueltigBis", d.gueltig_bis.as_ref().map(Datum::as_str));
+            xw.close("identitaetsdokument");
+        });
         self.opt_leaf("religion", w.religion.as_ref().map(Text::as_str));
         self.close("weiterePersonalien");
     }
@@ -371,23 +364,19 @@ impl XmlWriter {
 
     fn asyl(&mut self, a: &Asyl) {
         self.open("asyl");
-        if !a.familienangehoerige.is_empty() {
-            self.open("familienangehoerige");
-            for f in &a.familienangehoerige {
-                self.open("familienangehoeriger");
-                self.code(
-                    "beziehung",
-                    BEZIEHUNG_URI,
-                    FLDM_LIST_VERSION,
-                    f.beziehung.as_str(),
-                );
-                self.opt_leaf("fldmId", f.fldm_id.as_ref().map(FldmId::as_str));
-                self.opt_name_part("familienname", f.familienname.as_ref());
-                self.opt_name_part("vornamen", f.vornamen.as_ref());
-                self.close("familienangehoeriger");
-            }
-            self.close("familienangehoerige");
-        }
+        self.list("familienangehoerige", &a.familienangehoerige, |xw, f| {
+            xw.open("familienangehoeriger");
+            xw.code(
+                "beziehung",
+                BEZIEHUNG_URI,
+                FLDM_LIST_VERSION,
+                f.beziehung.as_str(),
+            );
+            xw.opt_leaf("fldmId", f.fldm_id.as_ref().map(FldmId::as_str));
+            xw.opt_name_part("familienname", f.familienname.as_ref());
+            xw.opt_name_part("vornamen", f.vornamen.as_ref());
+            xw.close("familienangehoeriger");
+        });
         if let Some(s) = &a.staat_direkte_einreise {
             self.staat("staatDirekteEinreise", s);
         }
@@ -423,17 +412,13 @@ impl XmlWriter {
             );
             self.close("gesundheitsuntersuchung");
         }
-        if !a.impfungen.is_empty() {
-            self.open("impfungen");
-            for i in &a.impfungen {
-                self.open("impfung");
-                self.leaf("art", i.art.as_str());
-                self.opt_leaf("ort", i.ort.as_ref().map(Text::as_str));
-                self.leaf("datum", i.datum.as_str());
-                self.close("impfung");
-            }
-            self.close("impfungen");
-        }
+        self.list("impfungen", &a.impfungen, |xw, i| {
+            xw.open("impfung");
+            xw.leaf("art", i.art.as_str());
+            xw.opt_leaf("ort", i.ort.as_ref().map(Text::as_str));
+            xw.leaf("datum", i.datum.as_str());
+            xw.close("impfung");
+        });
         self.close("asyl");
     }
 
@@ -446,18 +431,14 @@ impl XmlWriter {
             i.berufsausbildung.as_ref().map(Text::as_str),
         );
         self.opt_leaf("beruf", i.beruf.as_ref().map(Text::as_str));
-        if !i.sprachkenntnisse.is_empty() {
-            self.open("sprachkenntnisse");
-            for s in &i.sprachkenntnisse {
-                self.open("sprachkenntnis");
-                self.leaf("sprache", s.sprache.as_str());
-                if let Some(n) = s.niveau {
-                    self.code("niveau", SPRACHNIVEAU_URI, FLDM_LIST_VERSION, n.as_str());
-                }
-                self.close("sprachkenntnis");
+        self.list("sprachkenntnisse", &i.sprachkenntnisse, |xw, s| {
+            xw.open("sprachkenntnis");
+            xw.leaf("sprache", s.sprache.as_str());
+            if let Some(n) = s.niveau {
+                xw.code("niveau", SPRACHNIVEAU_URI, FLDM_LIST_VERSION, n.as_str());
             }
-            self.close("sprachkenntnisse");
-        }
+            xw.close("sprachkenntnis");
+        });
         self.opt_bool(
             "berufsbezogeneDeutschsprachfoerderung",
             i.berufsbezogene_deutschsprachfoerderung,
