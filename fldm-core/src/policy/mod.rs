@@ -36,6 +36,7 @@ mod decision;
 mod explain;
 mod model;
 mod parse;
+mod raw;
 mod write;
 
 pub use canon::CANONICAL_FORMAT;

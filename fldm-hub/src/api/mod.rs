@@ -406,24 +406,27 @@ pub(crate) async fn dispatch(
     into_response(&request_id, office.as_deref(), reply)
 }
 
-async fn fallback(
-    State(st): State<Arc<AppState>>,
-    axum::Extension(ident): axum::Extension<OfficeIdentity>,
+/// Answer a request no endpoint takes with `error` (audited like any other).
+async fn refuse(
+    st: Arc<AppState>,
+    ident: OfficeIdentity,
     req: Request,
+    error: ApiError,
 ) -> Response {
     let spec = Spec {
         audit_op: AuditOp::Query,
         needs_context: false,
         has_body: false,
     };
-    dispatch(
-        st,
-        ident,
-        req,
-        spec,
-        Box::new(|_, _, _, _| Err(ApiError::not_found("resource"))),
-    )
-    .await
+    dispatch(st, ident, req, spec, Box::new(move |_, _, _, _| Err(error))).await
+}
+
+async fn fallback(
+    State(st): State<Arc<AppState>>,
+    axum::Extension(ident): axum::Extension<OfficeIdentity>,
+    req: Request,
+) -> Response {
+    refuse(st, ident, req, ApiError::not_found("resource")).await
 }
 
 async fn method_not_allowed(
@@ -431,24 +434,11 @@ async fn method_not_allowed(
     axum::Extension(ident): axum::Extension<OfficeIdentity>,
     req: Request,
 ) -> Response {
-    let spec = Spec {
-        audit_op: AuditOp::Query,
-        needs_context: false,
-        has_body: false,
-    };
-    dispatch(
-        st,
-        ident,
-        req,
-        spec,
-        Box::new(|_, _, _, _| {
-            Err(ApiError::new(
-                ProblemCode::MethodNotAllowed,
-                "the method is not allowed on this resource",
-            ))
-        }),
-    )
-    .await
+    let error = ApiError::new(
+        ProblemCode::MethodNotAllowed,
+        "the method is not allowed on this resource",
+    );
+    refuse(st, ident, req, error).await
 }
 
 /// The router of protocol version 1. Every request must carry an
