@@ -15,6 +15,7 @@ use std::time::Duration;
 use fldm_core::attribute;
 use fldm_core::audit::{Operation as AuditOp, OutcomeKind, RecordFacts, Stage};
 use fldm_core::ids::FldmId;
+use fldm_core::record::Person;
 use fldm_core::wire::headers::{self, Rule};
 use fldm_core::wire::{
     self, Disclosure, Health, Problem, ProblemCode, SearchRequest, SearchResponse,
@@ -142,6 +143,32 @@ struct Received {
 }
 
 impl Received {
+    /// What arrived in a response of several records (search candidates, a
+    /// change-feed page): every record is validated, at most `max` of them
+    /// (`what` names them in the error).
+    fn records(
+        decision: &wire::DecisionInfo,
+        records: &[&Person],
+        max: usize,
+        what: &str,
+    ) -> Result<Self> {
+        if records.len() > max {
+            return Err(Error::Protocol(format!(
+                "the hub sent {} {what}, more than {max}",
+                records.len()
+            )));
+        }
+        let mut set = attribute::AttributeSet::empty();
+        for r in records {
+            validate_record(r)?;
+            set = set.union(attribute::present(r));
+        }
+        let names = set.names().into_iter().map(String::from).collect();
+        let mut received = Received::from_decision(decision, names);
+        received.subjects = records.iter().map(|r| r.fldm_id.to_string()).collect();
+        Ok(received)
+    }
+
     fn from_decision(d: &wire::DecisionInfo, attributes: Vec<String>) -> Self {
         Received {
             attributes,
@@ -479,24 +506,9 @@ impl HubClient {
             .collect();
         self.execute(call, |b| {
             let s: SearchResponse = decode(b)?;
-            if s.candidates.len() > fldm_core::audit::MAX_SUBJECTS {
-                return Err(Error::Protocol(format!(
-                    "the hub sent {} search candidates",
-                    s.candidates.len()
-                )));
-            }
-            let mut set = attribute::AttributeSet::empty();
-            for c in &s.candidates {
-                validate_record(&c.record)?;
-                set = set.union(attribute::present(&c.record));
-            }
-            let names = set.names().into_iter().map(String::from).collect();
-            let mut r = Received::from_decision(&s.decision, names);
-            r.subjects = s
-                .candidates
-                .iter()
-                .map(|c| c.record.fldm_id.to_string())
-                .collect();
+            let records: Vec<&Person> = s.candidates.iter().map(|c| &c.record).collect();
+            let max = fldm_core::audit::MAX_SUBJECTS;
+            let r = Received::records(&s.decision, &records, max, "search candidates")?;
             Ok((s, r))
         })
         .await

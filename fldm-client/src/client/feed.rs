@@ -1,11 +1,11 @@
 //! The change feed: one page, and a reader that pages through it.
 
-use fldm_core::attribute;
+use fldm_core::record::Person;
 use fldm_core::wire::{ChangeEntry, ChangesPage};
 use reqwest::Method;
 
-use super::{Call, Context, HubClient, Received, decode, validate_record};
-use crate::error::{Error, Result};
+use super::{Call, Context, HubClient, Received, decode};
+use crate::error::Result;
 
 impl HubClient {
     /// One page of the change feed after `cursor`.
@@ -20,24 +20,9 @@ impl HubClient {
         call.query.push(("limit", limit.to_string()));
         self.execute(call, |b| {
             let p: ChangesPage = decode(b)?;
-            if p.changes.len() > limit as usize {
-                return Err(Error::Protocol(format!(
-                    "the hub sent {} change-feed entries for a page of at most {limit}",
-                    p.changes.len()
-                )));
-            }
-            let mut set = attribute::AttributeSet::empty();
-            for c in &p.changes {
-                validate_record(&c.record)?;
-                set = set.union(attribute::present(&c.record));
-            }
-            let names = set.names().into_iter().map(String::from).collect();
-            let mut r = Received::from_decision(&p.decision, names);
-            r.subjects = p
-                .changes
-                .iter()
-                .map(|c| c.record.fldm_id.to_string())
-                .collect();
+            let records: Vec<&Person> = p.changes.iter().map(|c| &c.record).collect();
+            let max = limit as usize;
+            let r = Received::records(&p.decision, &records, max, "change-feed entries")?;
             Ok((p, r))
         })
         .await

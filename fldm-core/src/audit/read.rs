@@ -19,7 +19,12 @@ pub enum ReadEntry {
     /// An entry with its record.
     Entry(Box<Entry>),
     /// A pruned entry: only the leaf hash is left.
-    Pruned { index: u64, leaf: Hash },
+    Pruned {
+        /// The entry's index.
+        index: u64,
+        /// Its leaf hash.
+        leaf: Hash,
+    },
 }
 
 impl ReadEntry {

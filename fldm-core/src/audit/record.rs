@@ -297,6 +297,14 @@ pub(crate) fn check_id(field: &str, v: &str) -> Result<()> {
     Ok(())
 }
 
+/// A list of at most `max` entries.
+fn check_count(field: &str, found: usize, max: usize) -> Result<()> {
+    if found > max {
+        return Err(invalid(field, ValidationKind::Count { min: 0, max, found }));
+    }
+    Ok(())
+}
+
 pub(crate) fn check_time(time_ms: i64) -> Result<()> {
     if !(0..=253_402_300_799_999).contains(&time_ms) {
         return Err(invalid(
@@ -335,16 +343,7 @@ pub(crate) fn check_subject_refs(refs: &[String], single: bool) -> Result<()> {
             },
         ));
     }
-    if refs.len() > MAX_SUBJECTS {
-        return Err(invalid(
-            "subject_refs",
-            ValidationKind::Count {
-                min: 0,
-                max: MAX_SUBJECTS,
-                found: refs.len(),
-            },
-        ));
-    }
+    check_count("subject_refs", refs.len(), MAX_SUBJECTS)?;
     for (i, r) in refs.iter().enumerate() {
         if !canon::is_hex64(r) {
             check_hex64(&format!("subject_refs[{i}]"), r)?;
@@ -398,16 +397,7 @@ impl AuditRecord {
         if let Some(p) = &self.policy_hash {
             check_hex64("policy_hash", p)?;
         }
-        if self.query_criteria.len() > MAX_LIST {
-            return Err(invalid(
-                "query_criteria",
-                ValidationKind::Count {
-                    min: 0,
-                    max: MAX_LIST,
-                    found: self.query_criteria.len(),
-                },
-            ));
-        }
+        check_count("query_criteria", self.query_criteria.len(), MAX_LIST)?;
         for (i, c) in self.query_criteria.iter().enumerate() {
             // Field names are built only for the error.
             if check_code("", &c.attribute, 128).is_err() {
@@ -417,16 +407,11 @@ impl AuditRecord {
                 check_hex64(&format!("query_criteria[{i}].value_hmac"), &c.value_hmac)?;
             }
         }
-        if self.disclosed_attributes.len() > MAX_LIST {
-            return Err(invalid(
-                "disclosed_attributes",
-                ValidationKind::Count {
-                    min: 0,
-                    max: MAX_LIST,
-                    found: self.disclosed_attributes.len(),
-                },
-            ));
-        }
+        check_count(
+            "disclosed_attributes",
+            self.disclosed_attributes.len(),
+            MAX_LIST,
+        )?;
         for (i, a) in self.disclosed_attributes.iter().enumerate() {
             if check_code("", a, 128).is_err() {
                 check_code(&format!("disclosed_attributes[{i}]"), a, 128)?;
@@ -478,19 +463,14 @@ impl AuditRecord {
         push_key(out, "policy_hash", false);
         push_opt_str(out, self.policy_hash.as_deref());
         push_key(out, "query_criteria", false);
-        out.push(b'[');
-        for (i, c) in self.query_criteria.iter().enumerate() {
-            if i > 0 {
-                out.push(b',');
-            }
+        canon::push_list(out, &self.query_criteria, |out, c| {
             out.push(b'{');
             push_key(out, "attribute", true);
             push_str(out, &c.attribute);
             push_key(out, "value_hmac", false);
             push_str(out, &c.value_hmac);
             out.push(b'}');
-        }
-        out.push(b']');
+        });
         push_key(out, "disclosed_attributes", false);
         canon::push_str_list(out, &self.disclosed_attributes);
         push_key(out, "payload_digest", false);

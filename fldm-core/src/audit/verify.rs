@@ -24,50 +24,110 @@ use crate::error::{Error, Result};
 #[non_exhaustive]
 pub enum Problem {
     /// The entries file cannot be read as frames from `offset` on.
-    Unreadable { offset: u64, after: u64 },
+    Unreadable {
+        /// Byte offset of the first unreadable byte.
+        offset: u64,
+        /// Entries read before it.
+        after: u64,
+    },
     /// The frame at `position` has a wrong checksum.
-    FrameChecksum { position: u64, offset: u64 },
+    FrameChecksum {
+        /// Position of the frame in the file (0-based).
+        position: u64,
+        /// Its byte offset.
+        offset: u64,
+    },
     /// The entry does not decode, is not canonical or its record is invalid.
-    EntryMalformed { index: u64, detail: String },
+    EntryMalformed {
+        /// The entry.
+        index: u64,
+        /// What is wrong.
+        detail: String,
+    },
     /// The entry's content changed: the hash chain or a checkpoint says so.
-    EntryModified { index: u64, detail: String },
+    EntryModified {
+        /// The entry.
+        index: u64,
+        /// What says so.
+        detail: String,
+    },
     /// Entries `first..=last` are missing (deleted) before later entries.
-    EntriesMissing { first: u64, last: u64 },
+    EntriesMissing {
+        /// First missing entry.
+        first: u64,
+        /// Last missing entry.
+        last: u64,
+    },
     /// Two entries were exchanged.
-    EntriesSwapped { first: u64, second: u64 },
+    EntriesSwapped {
+        /// One entry.
+        first: u64,
+        /// The other.
+        second: u64,
+    },
     /// An entry is stored out of order.
-    EntryMisplaced { index: u64, position: u64 },
+    EntryMisplaced {
+        /// The entry's own index.
+        index: u64,
+        /// Where it is stored.
+        position: u64,
+    },
     /// An entry is stored more than once.
-    EntryDuplicated { index: u64, position: u64 },
+    EntryDuplicated {
+        /// The entry's index.
+        index: u64,
+        /// Where the copy is stored.
+        position: u64,
+    },
     /// The journal ends at `present` entries, but a signed checkpoint covers
     /// `size`.
     TruncatedTail {
+        /// Entries present.
         present: u64,
+        /// The checkpoint.
         checkpoint: usize,
+        /// Entries it covers.
         size: u64,
     },
     /// A checkpoint cannot be decoded.
-    CheckpointUnreadable { checkpoint: usize, detail: String },
+    CheckpointUnreadable {
+        /// The checkpoint.
+        checkpoint: usize,
+        /// What is wrong.
+        detail: String,
+    },
     /// A checkpoint's signature does not verify with the given key.
     CheckpointSignature {
+        /// The checkpoint.
         checkpoint: usize,
+        /// Entries it covers.
         size: u64,
+        /// What is wrong.
         detail: String,
     },
     /// A checkpoint contradicts an earlier one (a fork or a rewritten
     /// history).
     CheckpointInconsistent {
+        /// The checkpoint.
         checkpoint: usize,
+        /// Entries it covers.
         size: u64,
+        /// The earlier checkpoint.
         earlier: usize,
+        /// Entries the earlier one covers.
         earlier_size: u64,
+        /// What is wrong.
         detail: String,
     },
     /// Entries `first..=last` do not hash to a checkpoint's root.
     CheckpointMismatch {
+        /// The checkpoint.
         checkpoint: usize,
+        /// Entries it covers.
         size: u64,
+        /// First entry of the mismatching range.
         first: u64,
+        /// Last entry of the range.
         last: u64,
     },
 }

@@ -15,7 +15,7 @@ use super::model::{
     ABRUFZWECK, DVDV_PRAEFIXE, LegalBasis, Office, Operation, Purpose, Retention, Rule,
     Transformation, Validity,
 };
-use super::raw::{RawFile, locate_rule, locations};
+use super::raw::{List, RawFile, S, locate_rule, locations};
 use crate::attribute::AttributeSet;
 use crate::date::Datum;
 
@@ -96,6 +96,11 @@ impl Ctx<'_> {
             message: message.into(),
         });
     }
+}
+
+/// The entries of an optional list (none when the key is absent).
+fn items(list: &Option<List>) -> &[S<String>] {
+    list.as_ref().map_or(&[], |l| l.get_ref().as_slice())
 }
 
 fn is_ident(s: &str) -> bool {
@@ -475,12 +480,7 @@ fn validate(cx: &mut Ctx<'_>, raw: RawFile) -> Option<Parsed> {
             .as_ref()
             .map(|a| a.span())
             .unwrap_or(span.clone());
-        for a in r
-            .attributes
-            .as_ref()
-            .map(|a| a.get_ref().as_slice())
-            .unwrap_or(&[])
-        {
+        for a in items(&r.attributes) {
             match AttributeSet::from_name(a.get_ref()) {
                 Some(s) => attrs = attrs.union(s),
                 None if writes => {
@@ -529,12 +529,7 @@ fn validate(cx: &mut Ctx<'_>, raw: RawFile) -> Option<Parsed> {
 
         // Transformations.
         let mut transformations: Vec<Transformation> = Vec::new();
-        for t in r
-            .transformations
-            .as_ref()
-            .map(|a| a.get_ref().as_slice())
-            .unwrap_or(&[])
-        {
+        for t in items(&r.transformations) {
             match Transformation::parse(t.get_ref()) {
                 Some(tr) => {
                     if attrs_given && tr.attribute_set().intersection(attrs).is_empty() {

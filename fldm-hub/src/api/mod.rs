@@ -265,21 +265,44 @@ pub(crate) struct Spec {
     pub(crate) has_body: bool,
 }
 
-pub(crate) type Logic =
-    dyn FnOnce(&AppState, &Ctx, &mut AuditFacts, Bytes) -> Result<Reply, ApiError> + Send + 'static;
+impl Spec {
+    /// An endpoint audited as `audit_op` that needs the context headers
+    /// (`needs_context`) and reads a body (`has_body`).
+    pub(crate) const fn new(audit_op: AuditOp, needs_context: bool, has_body: bool) -> Spec {
+        Spec {
+            audit_op,
+            needs_context,
+            has_body,
+        }
+    }
+}
+
+/// One request as an endpoint function sees it: the shared state, the
+/// request context, the facts of its audit record and the body.
+pub(crate) struct Exchange<'a> {
+    /// The hub's state.
+    pub(crate) st: &'a AppState,
+    /// The request context.
+    pub(crate) ctx: &'a Ctx,
+    /// The facts of the request's audit record, filled in as it runs.
+    pub(crate) facts: &'a mut AuditFacts,
+    /// The request body (empty for requests without one).
+    pub(crate) body: Bytes,
+}
+
+/// An endpoint function.
+pub(crate) type Logic = dyn FnOnce(Exchange<'_>) -> Result<Reply, ApiError> + Send + 'static;
 
 fn precheck(ctx: &Ctx, spec: &Spec) -> Result<(), ApiError> {
     if let Some(p) = &ctx.header_problem {
         return Err(p.clone());
     }
     if ctx.office.is_none() {
-        return Err(ApiError {
-            reason: Some("unknown_office".into()),
-            ..ApiError::new(
-                ProblemCode::UnknownOffice,
-                "the client certificate maps to no office of the policy",
-            )
-        });
+        return Err(ApiError::new(
+            ProblemCode::UnknownOffice,
+            "the client certificate maps to no office of the policy",
+        )
+        .because("unknown_office"));
     }
     if ctx.format.is_none() {
         return Err(ApiError::new(
@@ -289,22 +312,18 @@ fn precheck(ctx: &Ctx, spec: &Spec) -> Result<(), ApiError> {
     }
     if spec.needs_context {
         if ctx.user.is_none() {
-            return Err(ApiError {
-                reason: Some("missing_user".into()),
-                ..ApiError::new(
-                    ProblemCode::MissingUser,
-                    "the FLDM-User header (retrieving person) is required",
-                )
-            });
+            return Err(ApiError::new(
+                ProblemCode::MissingUser,
+                "the FLDM-User header (retrieving person) is required",
+            )
+            .because("missing_user"));
         }
         if ctx.purpose.is_none() {
-            return Err(ApiError {
-                reason: Some("no_purpose".into()),
-                ..ApiError::new(
-                    ProblemCode::MissingPurpose,
-                    "the FLDM-Purpose header is required (AZRG § 10 Abs. 1)",
-                )
-            });
+            return Err(ApiError::new(
+                ProblemCode::MissingPurpose,
+                "the FLDM-Purpose header is required (AZRG § 10 Abs. 1)",
+            )
+            .because("no_purpose"));
         }
     }
     Ok(())
@@ -396,7 +415,12 @@ pub(crate) async fn dispatch(
             Err(e) => Err(e),
             Ok(()) => match early {
                 Some(e) => Err(e),
-                None => logic(&st2, &ctx, &mut facts, bytes),
+                None => logic(Exchange {
+                    st: &st2,
+                    ctx: &ctx,
+                    facts: &mut facts,
+                    body: bytes,
+                }),
             },
         };
         finish(&st2, &ctx, facts, result)
@@ -413,12 +437,8 @@ async fn refuse(
     req: Request,
     error: ApiError,
 ) -> Response {
-    let spec = Spec {
-        audit_op: AuditOp::Query,
-        needs_context: false,
-        has_body: false,
-    };
-    dispatch(st, ident, req, spec, Box::new(move |_, _, _, _| Err(error))).await
+    let spec = Spec::new(AuditOp::Query, false, false);
+    dispatch(st, ident, req, spec, Box::new(move |_| Err(error))).await
 }
 
 async fn fallback(
