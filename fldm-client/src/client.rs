@@ -1,4 +1,13 @@
-//! The async hub client.
+//! The async hub client: the context of a call, sending with retries,
+//! and the client-stage journal record written before any data is handed
+//! out. Reads and the search are here; writes, corrections and the access
+//! report are in [`writes`], the change feed in [`feed`].
+
+mod feed;
+mod writes;
+
+pub use feed::ChangeFeed;
+pub use writes::BulkReport;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -6,12 +15,10 @@ use std::time::Duration;
 use fldm_core::attribute;
 use fldm_core::audit::{Operation as AuditOp, OutcomeKind, RecordFacts, Stage};
 use fldm_core::ids::FldmId;
-use fldm_core::record::Anschrift;
+use fldm_core::record::Person;
+use fldm_core::wire::headers::{self, Rule};
 use fldm_core::wire::{
-    self, AccessReport, AddressUpdate, ChangeEntry, ChangesPage, Correction, CorrectionDecision,
-    CorrectionList, CorrectionReport, CorrectionStatus, Disclosure, Health, Problem, ProblemCode,
-    SearchRequest, SearchResponse, WriteResult,
-    headers::{self, Rule},
+    self, Disclosure, Health, Problem, ProblemCode, SearchRequest, SearchResponse,
 };
 use reqwest::Method;
 use serde::de::DeserializeOwned;
@@ -136,6 +143,32 @@ struct Received {
 }
 
 impl Received {
+    /// What arrived in a response of several records (search candidates, a
+    /// change-feed page): every record is validated, at most `max` of them
+    /// (`what` names them in the error).
+    fn records(
+        decision: &wire::DecisionInfo,
+        records: &[&Person],
+        max: usize,
+        what: &str,
+    ) -> Result<Self> {
+        if records.len() > max {
+            return Err(Error::Protocol(format!(
+                "the hub sent {} {what}, more than {max}",
+                records.len()
+            )));
+        }
+        let mut set = attribute::AttributeSet::empty();
+        for r in records {
+            validate_record(r)?;
+            set = set.union(attribute::present(r));
+        }
+        let names = set.names().into_iter().map(String::from).collect();
+        let mut received = Received::from_decision(decision, names);
+        received.subjects = records.iter().map(|r| r.fldm_id.to_string()).collect();
+        Ok(received)
+    }
+
     fn from_decision(d: &wire::DecisionInfo, attributes: Vec<String>) -> Self {
         Received {
             attributes,
@@ -194,6 +227,11 @@ fn map_transport(e: reqwest::Error, timeout: Duration) -> Error {
         return Error::Tls(msg);
     }
     Error::Transport(msg)
+}
+
+/// An FLDM id given by the application; a local error naming `fldm_id`.
+fn parse_fldm_id(s: &str) -> Result<FldmId> {
+    FldmId::parse(s).map_err(|k| Error::Local(fldm_core::ValidationError::new("fldm_id", k).into()))
 }
 
 fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<T> {
@@ -436,8 +474,7 @@ impl HubClient {
 
     /// Get a person by FLDM id, filtered to what the office may receive.
     pub async fn get_person(&self, fldm_id: &str, ctx: &Context) -> Result<Disclosure> {
-        let id = FldmId::parse(fldm_id)
-            .map_err(|k| Error::Local(fldm_core::ValidationError::new("fldm_id", k).into()))?;
+        let id = parse_fldm_id(fldm_id)?;
         let mut call = Call::new(Method::GET, format!("/persons/{id}"), Some(ctx));
         call.subject = Some(id.to_string());
         self.execute(call, Self::disclosure_decoder).await
@@ -469,368 +506,11 @@ impl HubClient {
             .collect();
         self.execute(call, |b| {
             let s: SearchResponse = decode(b)?;
-            if s.candidates.len() > fldm_core::audit::MAX_SUBJECTS {
-                return Err(Error::Protocol(format!(
-                    "the hub sent {} search candidates",
-                    s.candidates.len()
-                )));
-            }
-            let mut set = attribute::AttributeSet::empty();
-            for c in &s.candidates {
-                validate_record(&c.record)?;
-                set = set.union(attribute::present(&c.record));
-            }
-            let names = set.names().into_iter().map(String::from).collect();
-            let mut r = Received::from_decision(&s.decision, names);
-            r.subjects = s
-                .candidates
-                .iter()
-                .map(|c| c.record.fldm_id.to_string())
-                .collect();
+            let records: Vec<&Person> = s.candidates.iter().map(|c| &c.record).collect();
+            let max = fldm_core::audit::MAX_SUBJECTS;
+            let r = Received::records(&s.decision, &records, max, "search candidates")?;
             Ok((s, r))
         })
         .await
-    }
-
-    /// Write back the current address (housing office). `idempotency_key`:
-    /// pass a stable key to make the write safe to repeat across restarts;
-    /// `None` generates one (retries within this call reuse it).
-    pub async fn update_address(
-        &self,
-        fldm_id: &str,
-        anschrift: &Anschrift,
-        ctx: &Context,
-        idempotency_key: Option<&str>,
-    ) -> Result<WriteResult> {
-        let id = FldmId::parse(fldm_id)
-            .map_err(|k| Error::Local(fldm_core::ValidationError::new("fldm_id", k).into()))?;
-        let key = idempotency_key
-            .map(str::to_string)
-            .unwrap_or_else(new_request_id);
-        let mut call = Call::new(Method::PUT, format!("/persons/{id}/anschrift"), Some(ctx));
-        call.body = Some(
-            serde_json::to_vec(&AddressUpdate {
-                anschrift: anschrift.clone(),
-            })
-            .map_err(|e| Error::Protocol(e.to_string()))?,
-        );
-        call.idempotency_key = Some(key);
-        call.audit_op = AuditOp::Change;
-        call.subject = Some(id.to_string());
-        self.execute(call, |b| {
-            let w: WriteResult = decode(b)?;
-            let r = Received::from_decision(&w.decision, Vec::new());
-            Ok((w, r))
-        })
-        .await
-    }
-
-    /// Report a correction (Berichtigung) to the owning office.
-    pub async fn report_correction(
-        &self,
-        fldm_id: &str,
-        report: &CorrectionReport,
-        ctx: &Context,
-        idempotency_key: Option<&str>,
-    ) -> Result<Correction> {
-        let id = FldmId::parse(fldm_id)
-            .map_err(|k| Error::Local(fldm_core::ValidationError::new("fldm_id", k).into()))?;
-        let key = idempotency_key
-            .map(str::to_string)
-            .unwrap_or_else(new_request_id);
-        let mut call = Call::new(
-            Method::POST,
-            format!("/persons/{id}/corrections"),
-            Some(ctx),
-        );
-        call.body = Some(serde_json::to_vec(report).map_err(|e| Error::Protocol(e.to_string()))?);
-        call.idempotency_key = Some(key);
-        call.audit_op = AuditOp::Change;
-        call.subject = Some(id.to_string());
-        self.execute(call, |b| {
-            Ok((decode::<Correction>(b)?, Received::default()))
-        })
-        .await
-    }
-
-    /// Accept or reject a correction reported about a record this office
-    /// owns (`status`: `Accepted` or `Rejected`; a correction cannot be
-    /// reopened). Deciding the same way again changes nothing.
-    pub async fn decide_correction(
-        &self,
-        correction_id: u64,
-        status: CorrectionStatus,
-        ctx: &Context,
-        idempotency_key: Option<&str>,
-    ) -> Result<Correction> {
-        if status == CorrectionStatus::Open {
-            return Err(Error::Local(
-                fldm_core::ValidationError::new(
-                    "status",
-                    fldm_core::ValidationKind::Format {
-                        expected: "accepted or rejected",
-                    },
-                )
-                .into(),
-            ));
-        }
-        let key = idempotency_key
-            .map(str::to_string)
-            .unwrap_or_else(new_request_id);
-        let mut call = Call::new(
-            Method::PUT,
-            format!("/corrections/{correction_id}/status"),
-            Some(ctx),
-        );
-        call.body = Some(
-            serde_json::to_vec(&CorrectionDecision { status })
-                .map_err(|e| Error::Protocol(e.to_string()))?,
-        );
-        call.idempotency_key = Some(key);
-        call.audit_op = AuditOp::Change;
-        self.execute(call, |b| {
-            let c = decode::<Correction>(b)?;
-            let r = Received {
-                subjects: vec![c.fldm_id.clone()],
-                ..Received::default()
-            };
-            Ok((c, r))
-        })
-        .await
-    }
-
-    /// The data-subject access report of one person (DSGVO Art. 15, AZRG
-    /// § 34): every hub-journal record about them. For the data-protection
-    /// office (operation `audit`).
-    pub async fn access_report(&self, fldm_id: &str, ctx: &Context) -> Result<AccessReport> {
-        let id = FldmId::parse(fldm_id)
-            .map_err(|k| Error::Local(fldm_core::ValidationError::new("fldm_id", k).into()))?;
-        let mut call = Call::new(Method::GET, "/audit/access-report", Some(ctx));
-        call.query.push(("fldm_id", id.to_string()));
-        call.audit_op = AuditOp::Query;
-        call.subject = Some(id.to_string());
-        self.execute(call, |b| {
-            Ok((decode::<AccessReport>(b)?, Received::default()))
-        })
-        .await
-    }
-
-    /// Corrections reported to this (owning) office, oldest first; fetched
-    /// page by page (up to 1,000 per request) until the end.
-    pub async fn corrections(
-        &self,
-        status: Option<CorrectionStatus>,
-        ctx: &Context,
-    ) -> Result<Vec<Correction>> {
-        let status = status.map(|s| {
-            serde_json::to_value(s)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_string))
-                .unwrap_or_default()
-        });
-        let mut out: Vec<Correction> = Vec::new();
-        loop {
-            // One request (and one journal record) per page.
-            let mut call = Call::new(Method::GET, "/corrections", Some(ctx));
-            if let Some(s) = &status {
-                call.query.push(("status", s.clone()));
-            }
-            if let Some(last) = out.last() {
-                call.query.push(("after", last.id.to_string()));
-            }
-            let page = self
-                .execute(call, |b| {
-                    let page = decode::<CorrectionList>(b)?;
-                    if page.corrections.len() > fldm_core::audit::MAX_SUBJECTS {
-                        return Err(Error::Protocol(format!(
-                            "the hub sent {} corrections in one page",
-                            page.corrections.len()
-                        )));
-                    }
-                    let r = Received {
-                        subjects: page.corrections.iter().map(|c| c.fldm_id.clone()).collect(),
-                        ..Received::default()
-                    };
-                    Ok((page, r))
-                })
-                .await?;
-            let more = page.has_more && !page.corrections.is_empty();
-            out.extend(page.corrections);
-            if !more {
-                return Ok(out);
-            }
-        }
-    }
-
-    /// One page of the change feed after `cursor`.
-    pub async fn changes_page(
-        &self,
-        cursor: u64,
-        limit: u32,
-        ctx: &Context,
-    ) -> Result<ChangesPage> {
-        let mut call = Call::new(Method::GET, "/changes", Some(ctx));
-        call.query.push(("cursor", cursor.to_string()));
-        call.query.push(("limit", limit.to_string()));
-        self.execute(call, |b| {
-            let p: ChangesPage = decode(b)?;
-            if p.changes.len() > limit as usize {
-                return Err(Error::Protocol(format!(
-                    "the hub sent {} change-feed entries for a page of at most {limit}",
-                    p.changes.len()
-                )));
-            }
-            let mut set = attribute::AttributeSet::empty();
-            for c in &p.changes {
-                validate_record(&c.record)?;
-                set = set.union(attribute::present(&c.record));
-            }
-            let names = set.names().into_iter().map(String::from).collect();
-            let mut r = Received::from_decision(&p.decision, names);
-            r.subjects = p
-                .changes
-                .iter()
-                .map(|c| c.record.fldm_id.to_string())
-                .collect();
-            Ok((p, r))
-        })
-        .await
-    }
-
-    /// A change-feed reader starting after `cursor` (0: from the beginning).
-    pub fn changes(&self, cursor: u64, ctx: Context) -> ChangeFeed {
-        ChangeFeed {
-            client: self.clone(),
-            ctx,
-            cursor,
-            page_size: 500,
-            buffer: std::collections::VecDeque::new(),
-            done: false,
-        }
-    }
-
-    /// Write back many addresses, `concurrency` at a time, reporting
-    /// progress after each. Idempotency keys are `<batch_id>-<index>`, so
-    /// running the same batch again (after a crash, or the hub's) applies
-    /// every update exactly once.
-    pub async fn sync_addresses(
-        &self,
-        batch_id: &str,
-        updates: &[(String, Anschrift)],
-        ctx: &Context,
-        concurrency: usize,
-        mut progress: impl FnMut(usize, usize),
-    ) -> BulkReport {
-        use tokio::task::JoinSet;
-        let total = updates.len();
-        let mut report = BulkReport::default();
-        let mut set = JoinSet::new();
-        let mut next = 0usize;
-        let mut done = 0usize;
-        let conc = concurrency.max(1);
-        loop {
-            while set.len() < conc && next < total {
-                let client = self.clone();
-                let (id, addr) = updates[next].clone();
-                let ctx = ctx.clone();
-                let key = format!("{batch_id}-{next}");
-                let i = next;
-                set.spawn(
-                    async move { (i, client.update_address(&id, &addr, &ctx, Some(&key)).await) },
-                );
-                next += 1;
-            }
-            let Some(joined) = set.join_next().await else {
-                break;
-            };
-            done += 1;
-            match joined {
-                Ok((_, Ok(_))) => report.applied += 1,
-                Ok((i, Err(e))) => report.failed.push((i, e)),
-                Err(e) => report
-                    .failed
-                    .push((usize::MAX, Error::Transport(format!("task failed: {e}")))),
-            }
-            progress(done, total);
-        }
-        report.failed.sort_by_key(|(i, _)| *i);
-        report
-    }
-}
-
-/// Result of a bulk write.
-#[derive(Debug, Default)]
-pub struct BulkReport {
-    /// Updates the hub confirmed.
-    pub applied: usize,
-    /// Updates that failed after all retries, by index.
-    pub failed: Vec<(usize, Error)>,
-}
-
-/// Reads the change feed page by page. Use [`ChangeFeed::next`] in async
-/// code; the blocking facade turns it into an `Iterator`.
-#[derive(Debug)]
-pub struct ChangeFeed {
-    client: HubClient,
-    ctx: Context,
-    cursor: u64,
-    page_size: u32,
-    buffer: std::collections::VecDeque<ChangeEntry>,
-    done: bool,
-}
-
-impl ChangeFeed {
-    /// Entries per page (default 500).
-    #[must_use]
-    pub fn page_size(mut self, n: u32) -> Self {
-        self.page_size = n.max(1);
-        self
-    }
-
-    /// The cursor after the last entry returned; store it to resume later.
-    pub fn cursor(&self) -> u64 {
-        self.cursor
-    }
-
-    /// The next entry, `None` when the feed is (currently) exhausted.
-    #[allow(clippy::should_implement_trait)]
-    pub async fn next(&mut self) -> Option<Result<ChangeEntry>> {
-        loop {
-            if let Some(e) = self.buffer.pop_front() {
-                self.cursor = e.seq;
-                return Some(Ok(e));
-            }
-            if self.done {
-                return None;
-            }
-            // Each page needs its own request id.
-            let mut ctx = self.ctx.clone();
-            ctx.request_id = None;
-            match self
-                .client
-                .changes_page(self.cursor, self.page_size, &ctx)
-                .await
-            {
-                Ok(page) => {
-                    if !page.has_more {
-                        self.done = true;
-                    }
-                    if page.changes.is_empty() {
-                        self.cursor = self.cursor.max(page.next_cursor);
-                        if !page.has_more {
-                            return None;
-                        }
-                    }
-                    self.buffer.extend(page.changes);
-                    if self.buffer.is_empty() {
-                        self.cursor = self.cursor.max(page.next_cursor);
-                    }
-                }
-                Err(e) => {
-                    self.done = true;
-                    return Some(Err(e));
-                }
-            }
-        }
     }
 }

@@ -6,10 +6,9 @@
 
 use ring::rand::SecureRandom;
 
-use super::record::{
-    AuditRecord, Operation, Outcome, OutcomeKind, PseudonymKey, QueryCriterion, Stage,
-    payload_digest, retention,
-};
+use super::dates::retention;
+use super::pseudonym::{PseudonymKey, payload_digest};
+use super::record::{AuditRecord, Operation, Outcome, OutcomeKind, QueryCriterion, Stage};
 use crate::error::{Error, Result};
 
 /// Most characters of [`AuditRecord::legal_basis`]; longer citations are cut.

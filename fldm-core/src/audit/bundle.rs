@@ -50,12 +50,20 @@ struct BundleJson {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BundleProblem {
     /// The checkpoint is signed with another key.
-    OtherKey { key_id: String },
+    OtherKey {
+        /// The key id the checkpoint names.
+        key_id: String,
+    },
     /// The checkpoint signature is invalid.
     SignatureInvalid,
     /// The inclusion proof does not lead from the entry to the root: the
     /// entry or the proof was changed.
-    NotIncluded { index: u64, tree_size: u64 },
+    NotIncluded {
+        /// The entry.
+        index: u64,
+        /// Size of the tree the checkpoint covers.
+        tree_size: u64,
+    },
 }
 
 impl std::fmt::Display for BundleProblem {

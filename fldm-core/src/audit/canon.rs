@@ -124,28 +124,26 @@ pub fn push_hash(out: &mut Vec<u8>, h: &Hash) {
     out.push(b'"');
 }
 
-/// Append a list of strings.
-pub fn push_str_list(out: &mut Vec<u8>, items: &[String]) {
+/// Append a list: `[`, each item written by `push`, separated by `,`, `]`.
+pub fn push_list<T>(out: &mut Vec<u8>, items: &[T], push: impl Fn(&mut Vec<u8>, &T)) {
     out.push(b'[');
-    for (i, s) in items.iter().enumerate() {
+    for (i, item) in items.iter().enumerate() {
         if i > 0 {
             out.push(b',');
         }
-        push_str(out, s);
+        push(out, item);
     }
     out.push(b']');
 }
 
+/// Append a list of strings.
+pub fn push_str_list(out: &mut Vec<u8>, items: &[String]) {
+    push_list(out, items, |out, s| push_str(out, s));
+}
+
 /// Append a list of hashes as hex strings.
 pub fn push_hash_list(out: &mut Vec<u8>, items: &[Hash]) {
-    out.push(b'[');
-    for (i, h) in items.iter().enumerate() {
-        if i > 0 {
-            out.push(b',');
-        }
-        push_hash(out, h);
-    }
-    out.push(b']');
+    push_list(out, items, push_hash);
 }
 
 #[cfg(test)]

@@ -201,7 +201,10 @@ pub struct SignedCheckpoint {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SignatureProblem {
     /// The key id in the checkpoint is not the id of the given key.
-    OtherKey { key_id: String },
+    OtherKey {
+        /// The key id the checkpoint names.
+        key_id: String,
+    },
     /// The signature does not verify.
     Invalid,
 }

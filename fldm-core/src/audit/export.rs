@@ -10,8 +10,9 @@ use quick_xml::Writer;
 use quick_xml::events::{BytesDecl, BytesText, Event};
 
 use super::canon::{self, hex};
-use super::record::{AuditRecord, format_date, format_time_ms};
-use super::verify::ReadEntry;
+use super::dates::{format_date, format_time_ms};
+use super::read::ReadEntry;
+use super::record::AuditRecord;
 use crate::error::{Error, Result};
 
 fn werr(e: std::io::Error) -> Error {

@@ -70,10 +70,18 @@ pub enum Tail {
     Clean,
     /// An incomplete frame (a write interrupted by a crash) from `offset`
     /// to the end of the file.
-    Torn { offset: usize },
+    Torn {
+        /// Where the incomplete frame starts.
+        offset: usize,
+    },
     /// Unreadable data at `offset` followed by more data: not a crash
     /// artefact.
-    Corrupt { offset: usize, reason: String },
+    Corrupt {
+        /// Where the unreadable data starts.
+        offset: usize,
+        /// What is wrong.
+        reason: String,
+    },
 }
 
 fn all_zero(b: &[u8]) -> bool {

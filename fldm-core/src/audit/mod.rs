@@ -24,12 +24,16 @@ mod builder;
 mod bundle;
 mod canon;
 mod checkpoint;
+mod dates;
 mod entry;
 pub mod export;
 pub mod frame;
 mod journal;
 pub mod merkle;
+mod pseudonym;
+mod read;
 mod record;
+mod storage;
 mod strict;
 mod verify;
 
@@ -40,18 +44,18 @@ pub use checkpoint::{
     Checkpoint, PublicKey, SIGNATURE_CONTEXT, SignatureProblem, SignedCheckpoint, SigningKey,
     StoredCheckpoint, key_id_of,
 };
+pub use dates::{date_of_ms, format_date, format_time_ms, parse_date, parse_time_ms, retention};
 pub use entry::Entry;
 pub use journal::{
     CHECKPOINTS_FILE, DEFAULT_ORIGIN, ENTRIES_FILE, Journal, JournalOptions, OpenReport,
     PruneReport, TornTail, prune,
 };
 pub use merkle::Hash;
+pub use pseudonym::{PseudonymKey, payload_digest};
+pub use read::{
+    ReadEntry, SubjectEntries, entries_concerning, prove_dir, read_checkpoints, read_entries,
+};
 pub use record::{
-    AuditRecord, MAX_SUBJECTS, Operation, Outcome, OutcomeKind, PseudonymKey, QueryCriterion,
-    Stage, date_of_ms, format_date, format_time_ms, parse_date, parse_time_ms, payload_digest,
-    retention,
+    AuditRecord, MAX_SUBJECTS, Operation, Outcome, OutcomeKind, QueryCriterion, Stage,
 };
-pub use verify::{
-    Problem, ReadEntry, SubjectEntries, VerifyReport, entries_concerning, prove_dir,
-    read_checkpoints, read_entries, verify_bytes, verify_dir,
-};
+pub use verify::{Problem, VerifyReport, verify_bytes, verify_dir};

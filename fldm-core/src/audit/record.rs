@@ -3,17 +3,14 @@
 //!
 //! The record has no field for names, birth dates or addresses. The person
 //! concerned appears only as a keyed hash of the FLDM id
-//! ([`PseudonymKey::subject_ref`]); query criteria appear only as attribute
-//! names with keyed hashes of the values ([`PseudonymKey::criterion`]).
+//! ([`super::PseudonymKey::subject_ref`]); query criteria appear only as attribute
+//! names with keyed hashes of the values ([`super::PseudonymKey::criterion`]).
 
-use std::path::Path;
-
-use ring::{digest, hmac, rand::SecureRandom};
 use serde::{Deserialize, Serialize};
-use time::{Date, Month};
-use unicode_normalization::UnicodeNormalization;
+use time::Date;
 
-use super::canon::{self, hex, push_key, push_opt_str, push_str};
+use super::canon::{self, push_key, push_opt_str, push_str};
+use super::dates::{date_format, date_of_ms, format_date};
 use crate::error::{Error, Result, ValidationError, ValidationKind};
 
 /// Where the record was written.
@@ -115,7 +112,7 @@ pub struct QueryCriterion {
     /// Catalogue name of the attribute, e.g. `grundpersonalien.familienname`.
     pub attribute: String,
     /// 64 lowercase hex characters: `HMAC-SHA256(key, ...)` (see
-    /// [`PseudonymKey::criterion`]).
+    /// [`super::PseudonymKey::criterion`]).
     pub value_hmac: String,
 }
 
@@ -199,111 +196,6 @@ impl Default for AuditRecord {
             outcome: Outcome::default(),
             retention_until: Date::from_ordinal_date(1970, 1).unwrap_or(Date::MIN),
         }
-    }
-}
-
-pub(crate) mod date_format {
-    use serde::{Deserialize, Deserializer, Serializer, de::Error as _};
-    use time::Date;
-
-    pub fn serialize<S: Serializer>(d: &Date, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&super::format_date(*d))
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Date, D::Error> {
-        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
-        super::parse_date(&s).ok_or_else(|| D::Error::custom("expected a date YYYY-MM-DD"))
-    }
-}
-
-/// `YYYY-MM-DD`.
-pub fn format_date(d: Date) -> String {
-    format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
-}
-
-/// Parse `YYYY-MM-DD` (exactly that form).
-pub fn parse_date(s: &str) -> Option<Date> {
-    let b = s.as_bytes();
-    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
-        return None;
-    }
-    let num = |r: std::ops::Range<usize>| -> Option<u32> {
-        let p = &s[r];
-        if p.bytes().all(|c| c.is_ascii_digit()) {
-            p.parse().ok()
-        } else {
-            None
-        }
-    };
-    let y = i32::try_from(num(0..4)?).ok()?;
-    let m = Month::try_from(u8::try_from(num(5..7)?).ok()?).ok()?;
-    let d = u8::try_from(num(8..10)?).ok()?;
-    Date::from_calendar_date(y, m, d).ok()
-}
-
-/// The UTC date of a millisecond timestamp.
-pub fn date_of_ms(time_ms: i64) -> Option<Date> {
-    let secs = time_ms.div_euclid(1000);
-    time::OffsetDateTime::from_unix_timestamp(secs)
-        .ok()
-        .map(|t| t.date())
-}
-
-/// `YYYY-MM-DDTHH:MM:SS.mmmZ` for a millisecond timestamp (UTC).
-pub fn format_time_ms(time_ms: i64) -> String {
-    let secs = time_ms.div_euclid(1000);
-    let ms = time_ms.rem_euclid(1000);
-    match time::OffsetDateTime::from_unix_timestamp(secs) {
-        Ok(t) => format!(
-            "{}T{:02}:{:02}:{:02}.{:03}Z",
-            format_date(t.date()),
-            t.hour(),
-            t.minute(),
-            t.second(),
-            ms
-        ),
-        Err(_) => format!("@{time_ms}ms"),
-    }
-}
-
-/// Parse `YYYY-MM-DD` (start of that day, UTC) or RFC 3339 to milliseconds.
-pub fn parse_time_ms(s: &str) -> Option<i64> {
-    if let Some(d) = parse_date(s) {
-        return Some(d.midnight().assume_utc().unix_timestamp() * 1000);
-    }
-    let t = time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok()?;
-    i64::try_from(t.unix_timestamp_nanos() / 1_000_000).ok()
-}
-
-/// Retention helpers: the earliest deletion date each template prescribes,
-/// counted from the time of the record.
-pub mod retention {
-    use time::{Date, Month};
-
-    use super::date_of_ms;
-
-    /// BDSG § 76 Abs. 4: end of the year following the year of creation.
-    pub fn bdsg_76(time_ms: i64) -> Option<Date> {
-        let d = date_of_ms(time_ms)?;
-        Date::from_calendar_date(d.year() + 1, Month::December, 31).ok()
-    }
-
-    /// AZRG-DV § 16 (logs under AZRG § 13): six months.
-    pub fn azrg_13(time_ms: i64) -> Option<Date> {
-        add_months(date_of_ms(time_ms)?, 6)
-    }
-
-    /// BMG § 40: at least twelve months.
-    pub fn bmg_40(time_ms: i64) -> Option<Date> {
-        add_months(date_of_ms(time_ms)?, 12)
-    }
-
-    fn add_months(d: Date, months: u8) -> Option<Date> {
-        let total = i32::from(u8::from(d.month())) - 1 + i32::from(months);
-        let year = d.year() + total / 12;
-        let month = Month::try_from(u8::try_from(total % 12 + 1).ok()?).ok()?;
-        let last = month.length(year);
-        Date::from_calendar_date(year, month, d.day().min(last)).ok()
     }
 }
 
@@ -405,6 +297,14 @@ pub(crate) fn check_id(field: &str, v: &str) -> Result<()> {
     Ok(())
 }
 
+/// A list of at most `max` entries.
+fn check_count(field: &str, found: usize, max: usize) -> Result<()> {
+    if found > max {
+        return Err(invalid(field, ValidationKind::Count { min: 0, max, found }));
+    }
+    Ok(())
+}
+
 pub(crate) fn check_time(time_ms: i64) -> Result<()> {
     if !(0..=253_402_300_799_999).contains(&time_ms) {
         return Err(invalid(
@@ -443,16 +343,7 @@ pub(crate) fn check_subject_refs(refs: &[String], single: bool) -> Result<()> {
             },
         ));
     }
-    if refs.len() > MAX_SUBJECTS {
-        return Err(invalid(
-            "subject_refs",
-            ValidationKind::Count {
-                min: 0,
-                max: MAX_SUBJECTS,
-                found: refs.len(),
-            },
-        ));
-    }
+    check_count("subject_refs", refs.len(), MAX_SUBJECTS)?;
     for (i, r) in refs.iter().enumerate() {
         if !canon::is_hex64(r) {
             check_hex64(&format!("subject_refs[{i}]"), r)?;
@@ -506,16 +397,7 @@ impl AuditRecord {
         if let Some(p) = &self.policy_hash {
             check_hex64("policy_hash", p)?;
         }
-        if self.query_criteria.len() > MAX_LIST {
-            return Err(invalid(
-                "query_criteria",
-                ValidationKind::Count {
-                    min: 0,
-                    max: MAX_LIST,
-                    found: self.query_criteria.len(),
-                },
-            ));
-        }
+        check_count("query_criteria", self.query_criteria.len(), MAX_LIST)?;
         for (i, c) in self.query_criteria.iter().enumerate() {
             // Field names are built only for the error.
             if check_code("", &c.attribute, 128).is_err() {
@@ -525,16 +407,11 @@ impl AuditRecord {
                 check_hex64(&format!("query_criteria[{i}].value_hmac"), &c.value_hmac)?;
             }
         }
-        if self.disclosed_attributes.len() > MAX_LIST {
-            return Err(invalid(
-                "disclosed_attributes",
-                ValidationKind::Count {
-                    min: 0,
-                    max: MAX_LIST,
-                    found: self.disclosed_attributes.len(),
-                },
-            ));
-        }
+        check_count(
+            "disclosed_attributes",
+            self.disclosed_attributes.len(),
+            MAX_LIST,
+        )?;
         for (i, a) in self.disclosed_attributes.iter().enumerate() {
             if check_code("", a, 128).is_err() {
                 check_code(&format!("disclosed_attributes[{i}]"), a, 128)?;
@@ -586,19 +463,14 @@ impl AuditRecord {
         push_key(out, "policy_hash", false);
         push_opt_str(out, self.policy_hash.as_deref());
         push_key(out, "query_criteria", false);
-        out.push(b'[');
-        for (i, c) in self.query_criteria.iter().enumerate() {
-            if i > 0 {
-                out.push(b',');
-            }
+        canon::push_list(out, &self.query_criteria, |out, c| {
             out.push(b'{');
             push_key(out, "attribute", true);
             push_str(out, &c.attribute);
             push_key(out, "value_hmac", false);
             push_str(out, &c.value_hmac);
             out.push(b'}');
-        }
-        out.push(b']');
+        });
         push_key(out, "disclosed_attributes", false);
         canon::push_str_list(out, &self.disclosed_attributes);
         push_key(out, "payload_digest", false);
@@ -629,94 +501,10 @@ impl AuditRecord {
     }
 }
 
-/// SHA-256 of a transmitted payload as 64 lowercase hex characters (for
-/// [`AuditRecord::payload_digest`]). Not keyed: the recipient can recompute
-/// it over the bytes it received.
-pub fn payload_digest(payload: &[u8]) -> String {
-    hex(digest::digest(&digest::SHA256, payload).as_ref())
-}
-
-/// The journal owner's HMAC-SHA256 key for pseudonyms (subject references
-/// and query-criteria values). Keep it secret: with the key, a guessed value
-/// can be checked against the log; without it, the log reveals nothing.
-pub struct PseudonymKey {
-    key: hmac::Key,
-}
-
-impl std::fmt::Debug for PseudonymKey {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("PseudonymKey(..)")
-    }
-}
-
-impl PseudonymKey {
-    /// A key from 32 (or more) secret bytes.
-    pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
-        if bytes.len() < 32 {
-            return Err(Error::Audit(
-                "pseudonym key: at least 32 bytes required".into(),
-            ));
-        }
-        Ok(PseudonymKey {
-            key: hmac::Key::new(hmac::HMAC_SHA256, bytes),
-        })
-    }
-
-    /// Generate 32 random bytes (returned so they can be stored).
-    pub fn generate_bytes() -> Result<[u8; 32]> {
-        let mut b = [0u8; 32];
-        ring::rand::SystemRandom::new()
-            .fill(&mut b)
-            .map_err(|_| Error::Audit("no random numbers available".into()))?;
-        Ok(b)
-    }
-
-    /// Load a key file (64 hex characters, surrounding whitespace ignored).
-    pub fn load(path: &Path) -> Result<Self> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| Error::io(format!("reading pseudonym key {}", path.display()), e))?;
-        let bytes = canon::unhex(text.trim()).ok_or_else(|| {
-            Error::Audit(format!(
-                "pseudonym key {}: expected hex characters",
-                path.display()
-            ))
-        })?;
-        Self::from_bytes(&bytes)
-    }
-
-    fn mac(&self, parts: &[&[u8]]) -> String {
-        let mut ctx = hmac::Context::with_key(&self.key);
-        for p in parts {
-            ctx.update(p);
-        }
-        hex(ctx.sign().as_ref())
-    }
-
-    /// Subject reference: `HMAC-SHA256(key, "fldm-audit/subject" || 0x00 || fldm_id)`.
-    pub fn subject_ref(&self, fldm_id: &str) -> String {
-        self.mac(&[b"fldm-audit/subject\0", fldm_id.trim().as_bytes()])
-    }
-
-    /// Query criterion: `HMAC-SHA256(key, "fldm-audit/criterion" || 0x00 ||
-    /// attribute || 0x00 || NFC(value))`, so that the same value under a
-    /// different attribute, or in NFD instead of NFC, gives the
-    /// attribute-specific, normalisation-independent hash.
-    pub fn criterion(&self, attribute: &str, value: &str) -> QueryCriterion {
-        let nfc: String = value.nfc().collect();
-        QueryCriterion {
-            attribute: attribute.to_string(),
-            value_hmac: self.mac(&[
-                b"fldm-audit/criterion\0",
-                attribute.as_bytes(),
-                b"\0",
-                nfc.as_bytes(),
-            ]),
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
+    use super::super::dates::{parse_date, retention};
+    use super::super::pseudonym::{PseudonymKey, payload_digest};
     use super::*;
 
     pub(crate) fn sample() -> AuditRecord {

@@ -9,10 +9,11 @@
 
 use std::borrow::Cow;
 
+use super::dates::parse_date;
 use super::merkle::Hash;
 use super::record::{
     MAX_LIST, MAX_SUBJECTS, check_code, check_hex64, check_id, check_retention, check_text,
-    check_time, parse_date,
+    check_time,
 };
 
 type R<T> = Result<T, String>;
@@ -494,7 +495,8 @@ pub(crate) fn check_entry(bytes: &[u8]) -> R<(u64, Hash)> {
 #[cfg(test)]
 mod tests {
     use super::super::entry::Entry;
-    use super::super::record::{AuditRecord, Outcome, OutcomeKind, PseudonymKey, QueryCriterion};
+    use super::super::pseudonym::PseudonymKey;
+    use super::super::record::{AuditRecord, Outcome, OutcomeKind, QueryCriterion};
     use super::*;
 
     fn records() -> Vec<AuditRecord> {

@@ -1,4 +1,4 @@
-//! The offline verifier, and read-only access to a journal directory.
+//! The offline verifier.
 //!
 //! [`verify_dir`] recomputes everything from the files: frame checksums,
 //! the canonical form of every entry, indices and the hash chain
@@ -9,14 +9,13 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use super::bundle::Bundle;
 use super::checkpoint::{PublicKey, SignatureProblem, StoredCheckpoint};
-use super::entry::Entry;
 use super::frame::{
     self, CHECKPOINTS_MAGIC, ENTRIES_MAGIC, KIND_CHECKPOINT, KIND_ENTRY, KIND_PRUNED, Tail,
 };
-use super::journal::{CHECKPOINTS_FILE, ENTRIES_FILE, entry_header, parse_pruned};
+use super::journal::{CHECKPOINTS_FILE, ENTRIES_FILE};
 use super::merkle::{Hash, MerkleTree, leaf_hash, verify_consistency};
+use super::storage::{entry_header, parse_pruned};
 use crate::error::{Error, Result};
 
 /// One thing wrong with a journal. Entry numbers are 0-based indices;
@@ -25,50 +24,110 @@ use crate::error::{Error, Result};
 #[non_exhaustive]
 pub enum Problem {
     /// The entries file cannot be read as frames from `offset` on.
-    Unreadable { offset: u64, after: u64 },
+    Unreadable {
+        /// Byte offset of the first unreadable byte.
+        offset: u64,
+        /// Entries read before it.
+        after: u64,
+    },
     /// The frame at `position` has a wrong checksum.
-    FrameChecksum { position: u64, offset: u64 },
+    FrameChecksum {
+        /// Position of the frame in the file (0-based).
+        position: u64,
+        /// Its byte offset.
+        offset: u64,
+    },
     /// The entry does not decode, is not canonical or its record is invalid.
-    EntryMalformed { index: u64, detail: String },
+    EntryMalformed {
+        /// The entry.
+        index: u64,
+        /// What is wrong.
+        detail: String,
+    },
     /// The entry's content changed: the hash chain or a checkpoint says so.
-    EntryModified { index: u64, detail: String },
+    EntryModified {
+        /// The entry.
+        index: u64,
+        /// What says so.
+        detail: String,
+    },
     /// Entries `first..=last` are missing (deleted) before later entries.
-    EntriesMissing { first: u64, last: u64 },
+    EntriesMissing {
+        /// First missing entry.
+        first: u64,
+        /// Last missing entry.
+        last: u64,
+    },
     /// Two entries were exchanged.
-    EntriesSwapped { first: u64, second: u64 },
+    EntriesSwapped {
+        /// One entry.
+        first: u64,
+        /// The other.
+        second: u64,
+    },
     /// An entry is stored out of order.
-    EntryMisplaced { index: u64, position: u64 },
+    EntryMisplaced {
+        /// The entry's own index.
+        index: u64,
+        /// Where it is stored.
+        position: u64,
+    },
     /// An entry is stored more than once.
-    EntryDuplicated { index: u64, position: u64 },
+    EntryDuplicated {
+        /// The entry's index.
+        index: u64,
+        /// Where the copy is stored.
+        position: u64,
+    },
     /// The journal ends at `present` entries, but a signed checkpoint covers
     /// `size`.
     TruncatedTail {
+        /// Entries present.
         present: u64,
+        /// The checkpoint.
         checkpoint: usize,
+        /// Entries it covers.
         size: u64,
     },
     /// A checkpoint cannot be decoded.
-    CheckpointUnreadable { checkpoint: usize, detail: String },
+    CheckpointUnreadable {
+        /// The checkpoint.
+        checkpoint: usize,
+        /// What is wrong.
+        detail: String,
+    },
     /// A checkpoint's signature does not verify with the given key.
     CheckpointSignature {
+        /// The checkpoint.
         checkpoint: usize,
+        /// Entries it covers.
         size: u64,
+        /// What is wrong.
         detail: String,
     },
     /// A checkpoint contradicts an earlier one (a fork or a rewritten
     /// history).
     CheckpointInconsistent {
+        /// The checkpoint.
         checkpoint: usize,
+        /// Entries it covers.
         size: u64,
+        /// The earlier checkpoint.
         earlier: usize,
+        /// Entries the earlier one covers.
         earlier_size: u64,
+        /// What is wrong.
         detail: String,
     },
     /// Entries `first..=last` do not hash to a checkpoint's root.
     CheckpointMismatch {
+        /// The checkpoint.
         checkpoint: usize,
+        /// Entries it covers.
         size: u64,
+        /// First entry of the mismatching range.
         first: u64,
+        /// Last entry of the range.
         last: u64,
     },
 }
@@ -699,180 +758,4 @@ fn check_checkpoints(
             .max()
             .unwrap_or(0),
     );
-}
-
-/// An entry as read from a journal: with content or pruned.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ReadEntry {
-    /// An entry with its record.
-    Entry(Box<Entry>),
-    /// A pruned entry: only the leaf hash is left.
-    Pruned { index: u64, leaf: Hash },
-}
-
-impl ReadEntry {
-    /// The index.
-    pub fn index(&self) -> u64 {
-        match self {
-            ReadEntry::Entry(e) => e.index,
-            ReadEntry::Pruned { index, .. } => *index,
-        }
-    }
-}
-
-/// The result of [`entries_concerning`].
-#[derive(Debug, Clone, Default)]
-pub struct SubjectEntries {
-    /// The entries whose record concerns the subject, oldest first.
-    pub entries: Vec<Entry>,
-    /// Entries examined (the journal's size, a torn tail not counted).
-    pub examined: u64,
-    /// Of those, entries pruned to their leaf hash, whose content is gone.
-    pub pruned: u64,
-}
-
-/// The entries of the journal in `dir` whose record concerns the person
-/// with `subject_ref` (alone or among several; see
-/// [`AuditRecord::concerns`](super::AuditRecord::concerns)), for a
-/// data-subject access request. Only entries whose bytes contain the
-/// reference are decoded, so the cost is one read of the file and a byte
-/// search; nothing is verified (use [`verify_dir`]). A torn tail is ignored.
-pub fn entries_concerning(dir: impl AsRef<Path>, subject_ref: &str) -> Result<SubjectEntries> {
-    let p = dir.as_ref().join(ENTRIES_FILE);
-    let data = std::fs::read(&p).map_err(|e| Error::io(format!("reading {}", p.display()), e))?;
-    let (frames, tail) = frame::scan(&data, ENTRIES_MAGIC, false);
-    if let Tail::Corrupt { offset, reason } = tail {
-        return Err(Error::Audit(format!(
-            "entries.log is damaged at offset {offset} ({reason}); run `fldm audit verify`"
-        )));
-    }
-    let finder = memchr::memmem::Finder::new(subject_ref.as_bytes());
-    let mut out = SubjectEntries {
-        examined: frames.len() as u64,
-        ..SubjectEntries::default()
-    };
-    for (pos, f) in frames.iter().enumerate() {
-        let payload = &data[f.payload.0..f.payload.1];
-        match f.kind {
-            KIND_ENTRY if finder.find(payload).is_some() => {
-                let e = Entry::decode_canonical(payload)
-                    .map_err(|e| Error::Audit(format!("entry {pos}: {e}")))?;
-                if e.record.concerns(subject_ref) {
-                    out.entries.push(e);
-                }
-            }
-            KIND_ENTRY => {}
-            KIND_PRUNED => out.pruned += 1,
-            _ => return Err(Error::Audit(format!("entry {pos}: unknown frame kind"))),
-        }
-    }
-    Ok(out)
-}
-
-/// Read all entries of the journal in `dir` without modifying it (a torn
-/// tail is ignored). Damaged entries are errors; use [`verify_dir`] to see
-/// what is wrong.
-pub fn read_entries(dir: impl AsRef<Path>) -> Result<Vec<ReadEntry>> {
-    Ok(read_with_leaves(dir.as_ref())?.0)
-}
-
-fn read_with_leaves(dir: &Path) -> Result<(Vec<ReadEntry>, MerkleTree)> {
-    let p = dir.join(ENTRIES_FILE);
-    let data = std::fs::read(&p).map_err(|e| Error::io(format!("reading {}", p.display()), e))?;
-    let (frames, tail) = frame::scan(&data, ENTRIES_MAGIC, false);
-    if let Tail::Corrupt { offset, reason } = tail {
-        return Err(Error::Audit(format!(
-            "entries.log is damaged at offset {offset} ({reason}); run `fldm audit verify`"
-        )));
-    }
-    let mut out = Vec::with_capacity(frames.len());
-    let mut tree = MerkleTree::new();
-    for (pos, f) in frames.iter().enumerate() {
-        let payload = &data[f.payload.0..f.payload.1];
-        let e = match f.kind {
-            KIND_ENTRY => ReadEntry::Entry(Box::new(
-                Entry::decode_canonical(payload)
-                    .map_err(|e| Error::Audit(format!("entry {pos}: {e}")))?,
-            )),
-            KIND_PRUNED => {
-                let (index, leaf) = parse_pruned(payload)
-                    .ok_or_else(|| Error::Audit(format!("entry {pos}: malformed pruned entry")))?;
-                ReadEntry::Pruned { index, leaf }
-            }
-            _ => return Err(Error::Audit(format!("entry {pos}: unknown frame kind"))),
-        };
-        if e.index() != pos as u64 {
-            return Err(Error::Audit(format!(
-                "entry at position {pos} has index {}; run `fldm audit verify`",
-                e.index()
-            )));
-        }
-        tree.push(match &e {
-            ReadEntry::Entry(_) => leaf_hash(payload),
-            ReadEntry::Pruned { leaf, .. } => *leaf,
-        });
-        out.push(e);
-    }
-    Ok((out, tree))
-}
-
-/// Read the checkpoints of the journal in `dir` (a torn tail is ignored).
-pub fn read_checkpoints(dir: impl AsRef<Path>) -> Result<Vec<StoredCheckpoint>> {
-    let p = dir.as_ref().join(CHECKPOINTS_FILE);
-    let data = match std::fs::read(&p) {
-        Ok(d) => d,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(Error::io(format!("reading {}", p.display()), e)),
-    };
-    let (frames, tail) = frame::scan(&data, CHECKPOINTS_MAGIC, false);
-    if let Tail::Corrupt { offset, reason } = tail {
-        return Err(Error::Audit(format!(
-            "checkpoints.log is damaged at offset {offset} ({reason})"
-        )));
-    }
-    frames
-        .iter()
-        .enumerate()
-        .map(|(j, f)| {
-            StoredCheckpoint::decode(&data[f.payload.0..f.payload.1])
-                .map_err(|e| Error::Audit(format!("checkpoint #{j}: {e}")))
-        })
-        .collect()
-}
-
-/// Build the offline bundle for entry `index` of the journal in `dir`,
-/// against the latest checkpoint (which must cover the entry).
-pub fn prove_dir(dir: impl AsRef<Path>, index: u64) -> Result<Bundle> {
-    let dir = dir.as_ref();
-    let (entries, tree) = read_with_leaves(dir)?;
-    let cps = read_checkpoints(dir)?;
-    let Some(last) = cps.last() else {
-        return Err(Error::Audit("the journal has no checkpoint yet".into()));
-    };
-    let cp = last.signed.clone();
-    let size = cp.checkpoint.size;
-    if tree.root_at(size) != Some(cp.checkpoint.root) {
-        return Err(Error::Audit(
-            "the entries do not match the latest checkpoint; run `fldm audit verify`".into(),
-        ));
-    }
-    let entry = match entries.get(usize::try_from(index).unwrap_or(usize::MAX)) {
-        None => return Err(Error::Audit(format!("entry {index} does not exist"))),
-        Some(ReadEntry::Pruned { .. }) => {
-            return Err(Error::Audit(format!(
-                "entry {index} was pruned: only its leaf hash is kept"
-            )));
-        }
-        Some(ReadEntry::Entry(e)) => (**e).clone(),
-    };
-    let inclusion_proof = tree.inclusion_proof(index, size).ok_or_else(|| {
-        Error::Audit(format!(
-            "entry {index} is not covered by the latest checkpoint (tree size {size}); write a checkpoint first"
-        ))
-    })?;
-    Ok(Bundle {
-        entry,
-        inclusion_proof,
-        checkpoint: cp,
-    })
 }

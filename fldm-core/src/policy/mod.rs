@@ -36,6 +36,7 @@ mod decision;
 mod explain;
 mod model;
 mod parse;
+mod raw;
 mod write;
 
 pub use canon::CANONICAL_FORMAT;
@@ -83,6 +84,15 @@ pub fn today_utc() -> Result<Datum> {
         .map_err(|k| Error::Validation(ValidationError::new("today", k)))
 }
 
+/// Position of each item by its key.
+fn index_by<T>(items: &[T], key: impl Fn(&T) -> &String) -> HashMap<String, usize> {
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, x)| (key(x).clone(), i))
+        .collect()
+}
+
 impl Policy {
     /// Load and validate a policy file. The error names the file, the line
     /// and the rule of the first problem (see [`Policy::check`] for all).
@@ -113,24 +123,9 @@ impl Policy {
         let parsed = parse::parse(text, source_name)?;
         let canonical = canon::canonical_json(&parsed);
         let hash: Arc<str> = Arc::from(canon::sha256_hex(canonical.as_bytes()));
-        let office_index: HashMap<String, usize> = parsed
-            .offices
-            .iter()
-            .enumerate()
-            .map(|(i, o)| (o.id.clone(), i))
-            .collect();
-        let cert_index: HashMap<String, usize> = parsed
-            .offices
-            .iter()
-            .enumerate()
-            .map(|(i, o)| (o.cert_identity.clone(), i))
-            .collect();
-        let purpose_index: HashMap<String, usize> = parsed
-            .purposes
-            .iter()
-            .enumerate()
-            .map(|(i, p)| (p.code.clone(), i))
-            .collect();
+        let office_index = index_by(&parsed.offices, |o| &o.id);
+        let cert_index = index_by(&parsed.offices, |o| &o.cert_identity);
+        let purpose_index = index_by(&parsed.purposes, |p| &p.code);
         let np = parsed.purposes.len();
         let mut table = vec![NONE; parsed.offices.len() * OPS * np];
         for (ri, r) in parsed.rules.iter().enumerate() {

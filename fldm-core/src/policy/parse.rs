@@ -2,7 +2,7 @@
 //!
 //! Two passes over the text: the TOML parser (syntax errors, and the span of
 //! every `[[rule]]` table so that an error can name its rule), then serde
-//! into the raw structures below with `deny_unknown_fields` and spans on
+//! into the raw structures of `raw` with `deny_unknown_fields` and spans on
 //! every value that a later check may complain about. Validation collects
 //! all problems; each names the file, the line and (where there is one)
 //! the rule.
@@ -11,13 +11,11 @@ use std::collections::HashMap;
 use std::fmt;
 use std::ops::Range;
 
-use serde::Deserialize;
-use toml::Spanned;
-
 use super::model::{
     ABRUFZWECK, DVDV_PRAEFIXE, LegalBasis, Office, Operation, Purpose, Retention, Rule,
     Transformation, Validity,
 };
+use super::raw::{List, RawFile, S, locate_rule, locations};
 use crate::attribute::AttributeSet;
 use crate::date::Datum;
 
@@ -63,82 +61,6 @@ impl From<PolicyFileError> for crate::Error {
     }
 }
 
-type S<T> = Spanned<T>;
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawFile {
-    format_version: S<i64>,
-    policy: S<RawHeader>,
-    #[serde(default)]
-    purpose: Vec<S<RawPurpose>>,
-    #[serde(default)]
-    office: Vec<S<RawOffice>>,
-    #[serde(default)]
-    rule: Vec<S<RawRule>>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawHeader {
-    id: S<String>,
-    #[serde(default)]
-    description: String,
-    valid_from: S<toml::Value>,
-    #[serde(default)]
-    valid_until: Option<S<toml::Value>>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawPurpose {
-    code: S<String>,
-    name: S<String>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawOffice {
-    id: S<String>,
-    name: S<String>,
-    dvdv_id: S<String>,
-    cert_identity: S<String>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawLegalBasis {
-    law: S<String>,
-    section: S<String>,
-    citation: S<String>,
-}
-
-type List = S<Vec<S<String>>>;
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawRule {
-    id: S<String>,
-    #[serde(default)]
-    description: String,
-    offices: List,
-    operations: List,
-    purposes: List,
-    #[serde(default)]
-    attributes: Option<List>,
-    #[serde(default)]
-    transformations: Option<List>,
-    #[serde(default)]
-    case_reference_required: Option<bool>,
-    #[serde(default)]
-    retention: Option<S<String>>,
-    #[serde(default)]
-    retention_note: String,
-    #[serde(default)]
-    precedence: Option<S<i64>>,
-    legal_basis: S<RawLegalBasis>,
-}
-
 /// The validated content of a policy file.
 #[derive(Debug)]
 pub(crate) struct Parsed {
@@ -176,52 +98,9 @@ impl Ctx<'_> {
     }
 }
 
-/// Where each `[[rule]]` table starts, and its id, from the first pass;
-/// and where the other tables start (a rule's region ends at the next one).
-struct Locations {
-    rules: Vec<(usize, Option<String>)>,
-    others: Vec<usize>,
-}
-
-fn locations(root: &toml::de::DeTable<'_>) -> Locations {
-    let mut loc = Locations {
-        rules: Vec::new(),
-        others: Vec::new(),
-    };
-    for (key, value) in root.iter() {
-        let is_rule = key.get_ref() == "rule";
-        let elements: Vec<&Spanned<toml::de::DeValue<'_>>> = match value.get_ref().as_array() {
-            Some(arr) => arr.iter().collect(),
-            None => vec![value],
-        };
-        for e in elements {
-            if is_rule {
-                let id = e
-                    .get_ref()
-                    .as_table()
-                    .and_then(|t| t.get("id"))
-                    .and_then(|v| v.get_ref().as_str())
-                    .map(str::to_string);
-                loc.rules.push((e.span().start, id));
-            } else if e.get_ref().is_table() {
-                loc.others.push(e.span().start);
-            }
-        }
-    }
-    loc
-}
-
-/// The id of the rule whose region contains `offset`, if any.
-fn locate_rule(loc: &Locations, offset: usize) -> Option<String> {
-    let (start, id) = loc
-        .rules
-        .iter()
-        .filter(|(start, _)| *start <= offset)
-        .max_by_key(|(start, _)| *start)?;
-    if loc.others.iter().any(|o| *o > *start && *o <= offset) {
-        return None;
-    }
-    id.clone()
+/// The entries of an optional list (none when the key is absent).
+fn items(list: &Option<List>) -> &[S<String>] {
+    list.as_ref().map_or(&[], |l| l.get_ref().as_slice())
 }
 
 fn is_ident(s: &str) -> bool {
@@ -601,12 +480,7 @@ fn validate(cx: &mut Ctx<'_>, raw: RawFile) -> Option<Parsed> {
             .as_ref()
             .map(|a| a.span())
             .unwrap_or(span.clone());
-        for a in r
-            .attributes
-            .as_ref()
-            .map(|a| a.get_ref().as_slice())
-            .unwrap_or(&[])
-        {
+        for a in items(&r.attributes) {
             match AttributeSet::from_name(a.get_ref()) {
                 Some(s) => attrs = attrs.union(s),
                 None if writes => {
@@ -655,12 +529,7 @@ fn validate(cx: &mut Ctx<'_>, raw: RawFile) -> Option<Parsed> {
 
         // Transformations.
         let mut transformations: Vec<Transformation> = Vec::new();
-        for t in r
-            .transformations
-            .as_ref()
-            .map(|a| a.get_ref().as_slice())
-            .unwrap_or(&[])
-        {
+        for t in items(&r.transformations) {
             match Transformation::parse(t.get_ref()) {
                 Some(tr) => {
                     if attrs_given && tr.attribute_set().intersection(attrs).is_empty() {

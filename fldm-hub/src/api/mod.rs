@@ -265,21 +265,44 @@ pub(crate) struct Spec {
     pub(crate) has_body: bool,
 }
 
-pub(crate) type Logic =
-    dyn FnOnce(&AppState, &Ctx, &mut AuditFacts, Bytes) -> Result<Reply, ApiError> + Send + 'static;
+impl Spec {
+    /// An endpoint audited as `audit_op` that needs the context headers
+    /// (`needs_context`) and reads a body (`has_body`).
+    pub(crate) const fn new(audit_op: AuditOp, needs_context: bool, has_body: bool) -> Spec {
+        Spec {
+            audit_op,
+            needs_context,
+            has_body,
+        }
+    }
+}
+
+/// One request as an endpoint function sees it: the shared state, the
+/// request context, the facts of its audit record and the body.
+pub(crate) struct Exchange<'a> {
+    /// The hub's state.
+    pub(crate) st: &'a AppState,
+    /// The request context.
+    pub(crate) ctx: &'a Ctx,
+    /// The facts of the request's audit record, filled in as it runs.
+    pub(crate) facts: &'a mut AuditFacts,
+    /// The request body (empty for requests without one).
+    pub(crate) body: Bytes,
+}
+
+/// An endpoint function.
+pub(crate) type Logic = dyn FnOnce(Exchange<'_>) -> Result<Reply, ApiError> + Send + 'static;
 
 fn precheck(ctx: &Ctx, spec: &Spec) -> Result<(), ApiError> {
     if let Some(p) = &ctx.header_problem {
         return Err(p.clone());
     }
     if ctx.office.is_none() {
-        return Err(ApiError {
-            reason: Some("unknown_office".into()),
-            ..ApiError::new(
-                ProblemCode::UnknownOffice,
-                "the client certificate maps to no office of the policy",
-            )
-        });
+        return Err(ApiError::new(
+            ProblemCode::UnknownOffice,
+            "the client certificate maps to no office of the policy",
+        )
+        .because("unknown_office"));
     }
     if ctx.format.is_none() {
         return Err(ApiError::new(
@@ -289,22 +312,18 @@ fn precheck(ctx: &Ctx, spec: &Spec) -> Result<(), ApiError> {
     }
     if spec.needs_context {
         if ctx.user.is_none() {
-            return Err(ApiError {
-                reason: Some("missing_user".into()),
-                ..ApiError::new(
-                    ProblemCode::MissingUser,
-                    "the FLDM-User header (retrieving person) is required",
-                )
-            });
+            return Err(ApiError::new(
+                ProblemCode::MissingUser,
+                "the FLDM-User header (retrieving person) is required",
+            )
+            .because("missing_user"));
         }
         if ctx.purpose.is_none() {
-            return Err(ApiError {
-                reason: Some("no_purpose".into()),
-                ..ApiError::new(
-                    ProblemCode::MissingPurpose,
-                    "the FLDM-Purpose header is required (AZRG § 10 Abs. 1)",
-                )
-            });
+            return Err(ApiError::new(
+                ProblemCode::MissingPurpose,
+                "the FLDM-Purpose header is required (AZRG § 10 Abs. 1)",
+            )
+            .because("no_purpose"));
         }
     }
     Ok(())
@@ -396,7 +415,12 @@ pub(crate) async fn dispatch(
             Err(e) => Err(e),
             Ok(()) => match early {
                 Some(e) => Err(e),
-                None => logic(&st2, &ctx, &mut facts, bytes),
+                None => logic(Exchange {
+                    st: &st2,
+                    ctx: &ctx,
+                    facts: &mut facts,
+                    body: bytes,
+                }),
             },
         };
         finish(&st2, &ctx, facts, result)
@@ -406,24 +430,23 @@ pub(crate) async fn dispatch(
     into_response(&request_id, office.as_deref(), reply)
 }
 
+/// Answer a request no endpoint takes with `error` (audited like any other).
+async fn refuse(
+    st: Arc<AppState>,
+    ident: OfficeIdentity,
+    req: Request,
+    error: ApiError,
+) -> Response {
+    let spec = Spec::new(AuditOp::Query, false, false);
+    dispatch(st, ident, req, spec, Box::new(move |_| Err(error))).await
+}
+
 async fn fallback(
     State(st): State<Arc<AppState>>,
     axum::Extension(ident): axum::Extension<OfficeIdentity>,
     req: Request,
 ) -> Response {
-    let spec = Spec {
-        audit_op: AuditOp::Query,
-        needs_context: false,
-        has_body: false,
-    };
-    dispatch(
-        st,
-        ident,
-        req,
-        spec,
-        Box::new(|_, _, _, _| Err(ApiError::not_found("resource"))),
-    )
-    .await
+    refuse(st, ident, req, ApiError::not_found("resource")).await
 }
 
 async fn method_not_allowed(
@@ -431,24 +454,11 @@ async fn method_not_allowed(
     axum::Extension(ident): axum::Extension<OfficeIdentity>,
     req: Request,
 ) -> Response {
-    let spec = Spec {
-        audit_op: AuditOp::Query,
-        needs_context: false,
-        has_body: false,
-    };
-    dispatch(
-        st,
-        ident,
-        req,
-        spec,
-        Box::new(|_, _, _, _| {
-            Err(ApiError::new(
-                ProblemCode::MethodNotAllowed,
-                "the method is not allowed on this resource",
-            ))
-        }),
-    )
-    .await
+    let error = ApiError::new(
+        ProblemCode::MethodNotAllowed,
+        "the method is not allowed on this resource",
+    );
+    refuse(st, ident, req, error).await
 }
 
 /// The router of protocol version 1. Every request must carry an

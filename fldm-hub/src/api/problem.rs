@@ -33,6 +33,14 @@ impl ApiError {
         }
     }
 
+    /// The same problem with the machine reason code `reason`.
+    pub(crate) fn because(self, reason: &str) -> Self {
+        ApiError {
+            reason: Some(reason.to_string()),
+            ..self
+        }
+    }
+
     /// `invalid_input` naming `field`.
     pub(crate) fn invalid(field: impl Into<String>, detail: impl Into<String>) -> Self {
         ApiError {
@@ -43,10 +51,7 @@ impl ApiError {
 
     /// `policy_denied` with a reason code.
     pub(crate) fn denied(reason: &str, detail: impl Into<String>) -> Self {
-        ApiError {
-            reason: Some(reason.to_string()),
-            ..ApiError::new(ProblemCode::PolicyDenied, detail)
-        }
+        ApiError::new(ProblemCode::PolicyDenied, detail).because(reason)
     }
 
     /// `not_found`.

@@ -1,7 +1,6 @@
 //! The audit endpoints: signed checkpoints, inclusion proofs and the
 //! data-subject access report.
 
-use bytes::Bytes;
 use fldm_core::audit::hex;
 use fldm_core::ids::FldmId;
 use fldm_core::policy::Operation;
@@ -11,17 +10,12 @@ use serde::Deserialize;
 use super::{body, decide, parse_id, query_params};
 use crate::api::format::{self, Format};
 use crate::api::problem::ApiError;
-use crate::api::{AppState, Ctx, Reply};
-use crate::audit_log::AuditFacts;
+use crate::api::{Exchange, Reply};
 
 /// `GET /v1/audit/checkpoint` (operation `audit`): a signed checkpoint over
 /// the journal as it is now, with the public key.
-pub(crate) fn checkpoint_logic(
-    st: &AppState,
-    ctx: &Ctx,
-    facts: &mut AuditFacts,
-    _b: Bytes,
-) -> Result<Reply, ApiError> {
+pub(crate) fn checkpoint_logic(x: Exchange<'_>) -> Result<Reply, ApiError> {
+    let Exchange { st, ctx, facts, .. } = x;
     decide(st, ctx, Operation::Audit, facts)?;
     let cp = match st.journal.checkpoint() {
         Ok(cp) => cp,
@@ -57,12 +51,8 @@ struct AccessReportQuery {
 /// user ids are left out: the report names bodies, purposes and legal bases.
 /// Reads the journal file once and decodes only the entries that carry the
 /// person's reference; reports run one at a time.
-pub(crate) fn access_report_logic(
-    st: &AppState,
-    ctx: &Ctx,
-    facts: &mut AuditFacts,
-    _b: Bytes,
-) -> Result<Reply, ApiError> {
+pub(crate) fn access_report_logic(x: Exchange<'_>) -> Result<Reply, ApiError> {
+    let Exchange { st, ctx, facts, .. } = x;
     // As for reads: the person asked about is recorded even when the
     // policy refuses the report.
     let q: Result<AccessReportQuery, ApiError> = query_params(ctx);
@@ -122,12 +112,8 @@ struct ProofQuery {
 
 /// `GET /v1/audit/proof?index=N` (operation `audit`): the offline
 /// verification bundle of entry N (entry, inclusion proof, checkpoint).
-pub(crate) fn proof_logic(
-    st: &AppState,
-    ctx: &Ctx,
-    facts: &mut AuditFacts,
-    _b: Bytes,
-) -> Result<Reply, ApiError> {
+pub(crate) fn proof_logic(x: Exchange<'_>) -> Result<Reply, ApiError> {
+    let Exchange { st, ctx, facts, .. } = x;
     decide(st, ctx, Operation::Audit, facts)?;
     let q: ProofQuery = query_params(ctx)?;
     let index = q

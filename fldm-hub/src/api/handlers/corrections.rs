@@ -1,18 +1,16 @@
 //! Corrections (Berichtigungen): reported by any receiving office, listed
 //! for and decided by the owning office.
 
-use bytes::Bytes;
 use fldm_core::attribute::AttributeSet;
 use fldm_core::policy::Operation;
 use fldm_core::wire::{self, CorrectionDecision, CorrectionList, CorrectionReport};
 use serde::Deserialize;
 
 use super::{
-    body, decide, idempotency_key, idempotent_write, names, parse_id, query_params, request_body,
+    begin_write, body, decide, idempotent_write, names, parse_id, query_params, request_body,
 };
 use crate::api::problem::ApiError;
-use crate::api::{AppState, Ctx, Reply};
-use crate::audit_log::AuditFacts;
+use crate::api::{Exchange, Reply};
 use crate::store::CorrectionStatus;
 
 fn correction_wire(c: &crate::store::Correction) -> wire::Correction {
@@ -38,15 +36,10 @@ fn correction_wire(c: &crate::store::Correction) -> wire::Correction {
 /// `POST /v1/persons/{fldm_id}/corrections`: any office with a read rule
 /// for the purpose reports attributes it receives as wrong; the correction
 /// goes to the record's owning office.
-pub(crate) fn report_correction_logic(
-    st: &AppState,
-    ctx: &Ctx,
-    facts: &mut AuditFacts,
-    b: Bytes,
-    fldm_id: &str,
-) -> Result<Reply, ApiError> {
-    let permit = decide(st, ctx, Operation::Read, facts)?;
-    idempotency_key(ctx)?;
+pub(crate) fn report_correction_logic(x: Exchange<'_>, fldm_id: &str) -> Result<Reply, ApiError> {
+    let Exchange { st, ctx, facts, .. } = x;
+    let b = x.body;
+    let permit = begin_write(st, ctx, Operation::Read, facts)?;
     let id = parse_id(fldm_id)?;
     let report: CorrectionReport = request_body(ctx, &b)?;
     let set = AttributeSet::from_names("attributes", &report.attributes).map_err(ApiError::from)?;
@@ -78,14 +71,12 @@ pub(crate) fn report_correction_logic(
 /// correction cannot be changed or reopened (`invalid_input`, field
 /// `status`); another office gets `policy_denied` with reason `not_owner`.
 pub(crate) fn decide_correction_logic(
-    st: &AppState,
-    ctx: &Ctx,
-    facts: &mut AuditFacts,
-    b: Bytes,
+    x: Exchange<'_>,
     correction_id: &str,
 ) -> Result<Reply, ApiError> {
-    decide(st, ctx, Operation::Write, facts)?;
-    idempotency_key(ctx)?;
+    let Exchange { st, ctx, facts, .. } = x;
+    let b = x.body;
+    begin_write(st, ctx, Operation::Write, facts)?;
     let id: u64 = correction_id
         .parse()
         .ok()
@@ -127,12 +118,8 @@ pub(crate) const MAX_CORRECTIONS_LIMIT: usize = fldm_core::audit::MAX_SUBJECTS;
 /// addressed to the calling office (the owner of the records concerned, in
 /// the reference setup the Ausländerbehörde), oldest first, in pages of at
 /// most [`MAX_CORRECTIONS_LIMIT`]. Requires a read rule for the purpose.
-pub(crate) fn list_corrections_logic(
-    st: &AppState,
-    ctx: &Ctx,
-    facts: &mut AuditFacts,
-    _b: Bytes,
-) -> Result<Reply, ApiError> {
+pub(crate) fn list_corrections_logic(x: Exchange<'_>) -> Result<Reply, ApiError> {
+    let Exchange { st, ctx, facts, .. } = x;
     decide(st, ctx, Operation::Read, facts)?;
     let q: CorrectionsQuery = query_params(ctx)?;
     let status = match q.status.as_deref() {

@@ -1,16 +1,15 @@
 //! The change feed (`GET /v1/changes`).
 
-use bytes::Bytes;
-use fldm_core::attribute::{self, AttributeSet};
 use fldm_core::policy::Operation;
 use fldm_core::record::Person;
 use fldm_core::wire::{ChangeEntry, ChangesPage, DecisionInfo};
 use serde::Deserialize;
 
-use super::{DEFAULT_CHANGES_LIMIT, MAX_CHANGES_LIMIT, body, decide, names, query_params};
+use super::{
+    DEFAULT_CHANGES_LIMIT, MAX_CHANGES_LIMIT, body, decide, names, query_params, record_disclosure,
+};
 use crate::api::problem::ApiError;
-use crate::api::{AppState, Ctx, Reply};
-use crate::audit_log::AuditFacts;
+use crate::api::{Exchange, Reply};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -22,12 +21,8 @@ struct ChangesQuery {
 /// `GET /v1/changes?cursor=N&limit=M` (operation `changes`): entries after
 /// the cursor whose changed attributes intersect the caller's permitted
 /// set; other entries are skipped, the cursor still advances past them.
-pub(crate) fn changes_logic(
-    st: &AppState,
-    ctx: &Ctx,
-    facts: &mut AuditFacts,
-    _b: Bytes,
-) -> Result<Reply, ApiError> {
+pub(crate) fn changes_logic(x: Exchange<'_>) -> Result<Reply, ApiError> {
+    let Exchange { st, ctx, facts, .. } = x;
     let permit = decide(st, ctx, Operation::Changes, facts)?;
     let q: ChangesQuery = query_params(ctx)?;
     let limit = q.limit.unwrap_or(DEFAULT_CHANGES_LIMIT);
@@ -41,7 +36,6 @@ pub(crate) fn changes_logic(
     let page = st.store.changes_since(cursor, limit)?;
     let latest = st.store.latest_seq()?;
     let permitted = permit.attributes();
-    let mut disclosed = AttributeSet::empty();
     let mut entries = Vec::new();
     for c in &page.changes {
         let visible = c.changed.intersection(permitted);
@@ -49,19 +43,12 @@ pub(crate) fn changes_logic(
             continue;
         }
         let record = permit.apply(&c.current.person);
-        disclosed = disclosed.union(attribute::present(&record));
         entries.push(ChangeEntry {
             seq: c.seq,
             changed: names(visible),
             record,
         });
     }
-    facts.subjects = entries
-        .iter()
-        .map(|e| e.record.fldm_id.as_str().to_string())
-        .collect();
-    facts.disclosed = names(disclosed);
-    facts.disclosed_to_office = !entries.is_empty();
     let out = ChangesPage {
         request_id: ctx.request_id.clone(),
         decision: DecisionInfo::from_permit(&permit),
@@ -70,5 +57,6 @@ pub(crate) fn changes_logic(
         has_more: latest > page.next_cursor,
     };
     let records: Vec<&Person> = out.changes.iter().map(|c| &c.record).collect();
+    record_disclosure(facts, &records);
     body(ctx, 200, "aenderungen", &out, &records)
 }

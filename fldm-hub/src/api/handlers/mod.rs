@@ -17,7 +17,6 @@ use std::sync::Arc;
 use axum::Extension;
 use axum::extract::{Path, Request, State};
 use axum::response::Response;
-use bytes::Bytes;
 use fldm_core::attribute::{self, AttributeSet};
 use fldm_core::audit::Operation as AuditOp;
 use fldm_core::ids::FldmId;
@@ -28,7 +27,7 @@ use serde::{Deserialize, Serialize};
 
 use super::format::{self, Format};
 use super::problem::ApiError;
-use super::{AppState, Ctx, OfficeIdentity, Reply, Spec, dispatch};
+use super::{AppState, Ctx, Exchange, OfficeIdentity, Reply, Spec, dispatch};
 use crate::audit_log::AuditFacts;
 use crate::store::{IdempotentOutcome, PersonRecord, StoredResponse, Tx};
 
@@ -69,11 +68,7 @@ macro_rules! endpoint {
             Extension(ident): Ident,
             req: Request,
         ) -> Response {
-            let spec = Spec {
-                audit_op: $op,
-                needs_context: $ctx,
-                has_body: $body,
-            };
+            let spec = Spec::new($op, $ctx, $body);
             dispatch(st, ident, req, spec, Box::new($logic)).await
         }
     };
@@ -85,15 +80,9 @@ macro_rules! endpoint {
             param: Result<Path<String>, axum::extract::rejection::PathRejection>,
             req: Request,
         ) -> Response {
-            let spec = Spec {
-                audit_op: $op,
-                needs_context: $ctx,
-                has_body: $body,
-            };
+            let spec = Spec::new($op, $ctx, $body);
             let param = param.map(|Path(p)| p).unwrap_or_default();
-            let logic = move |st: &AppState, ctx: &Ctx, facts: &mut AuditFacts, b: Bytes| {
-                $logic(st, ctx, facts, b, &param)
-            };
+            let logic = move |x: Exchange<'_>| $logic(x, &param);
             dispatch(st, ident, req, spec, Box::new(logic)).await
         }
     };
@@ -142,6 +131,20 @@ fn decide(
             Err(d.into())
         }
     }
+}
+
+/// The first steps of every write: the policy decision for `op` (a write,
+/// or a read for reporting a correction) and the idempotency key it
+/// requires.
+fn begin_write(
+    st: &AppState,
+    ctx: &Ctx,
+    op: Operation,
+    facts: &mut AuditFacts,
+) -> Result<Permit, ApiError> {
+    let permit = decide(st, ctx, op, facts)?;
+    idempotency_key(ctx)?;
+    Ok(permit)
 }
 
 fn parse_id(s: &str) -> Result<FldmId, ApiError> {
@@ -244,6 +247,22 @@ fn idempotent_write(
     Ok(Reply::new(r.status, ctx.fmt(), r.body.clone()))
 }
 
+/// Record what a response with these (projected) records discloses: every
+/// person concerned, the attributes present in any of them, and the office
+/// as recipient when there is a record.
+fn record_disclosure(facts: &mut AuditFacts, records: &[&Person]) {
+    let mut disclosed = AttributeSet::empty();
+    for r in records {
+        disclosed = disclosed.union(attribute::present(r));
+    }
+    facts.subjects = records
+        .iter()
+        .map(|r| r.fldm_id.as_str().to_string())
+        .collect();
+    facts.disclosed = names(disclosed);
+    facts.disclosed_to_office = !records.is_empty();
+}
+
 fn disclosure_reply(
     ctx: &Ctx,
     facts: &mut AuditFacts,
@@ -251,9 +270,7 @@ fn disclosure_reply(
     rec: &PersonRecord,
 ) -> Result<Reply, ApiError> {
     let projected = permit.apply(&rec.person);
-    facts.disclosed = names(attribute::present(&projected));
-    facts.set_subject(rec.person.fldm_id.as_str());
-    facts.disclosed_to_office = true;
+    record_disclosure(facts, &[&projected]);
     let d = Disclosure {
         request_id: ctx.request_id.clone(),
         decision: DecisionInfo::from_permit(permit),
@@ -263,12 +280,8 @@ fn disclosure_reply(
 }
 
 /// `GET /v1/health`: status, version, policy id and hash. No purpose needed.
-pub(crate) fn health_logic(
-    st: &AppState,
-    ctx: &Ctx,
-    _facts: &mut AuditFacts,
-    _b: Bytes,
-) -> Result<Reply, ApiError> {
+pub(crate) fn health_logic(x: Exchange<'_>) -> Result<Reply, ApiError> {
+    let Exchange { st, ctx, .. } = x;
     let h = Health {
         status: "ok".into(),
         version: env!("CARGO_PKG_VERSION").into(),

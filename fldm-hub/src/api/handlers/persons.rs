@@ -1,8 +1,6 @@
 //! Reading persons: by FLDM id, by AZR-Nummer, and the search by
 //! Grundpersonalien.
 
-use bytes::Bytes;
-use fldm_core::attribute::{self, AttributeSet};
 use fldm_core::ids::{AzrNummer, FldmId};
 use fldm_core::matching::{self, Query};
 use fldm_core::policy::Operation;
@@ -11,20 +9,14 @@ use fldm_core::wire::{self, DecisionInfo, SearchRequest, SearchResponse};
 
 use super::{
     DEFAULT_SEARCH_LIMIT, MAX_BLOCKED_CANDIDATES, MAX_SEARCH_LIMIT, body, decide, disclosure_reply,
-    names, parse_id, request_body,
+    parse_id, record_disclosure, request_body,
 };
 use crate::api::problem::ApiError;
-use crate::api::{AppState, Ctx, Reply};
-use crate::audit_log::AuditFacts;
+use crate::api::{Exchange, Reply};
 
 /// `GET /v1/persons/{fldm_id}` (operation `read`).
-pub(crate) fn get_person_logic(
-    st: &AppState,
-    ctx: &Ctx,
-    facts: &mut AuditFacts,
-    _b: Bytes,
-    fldm_id: &str,
-) -> Result<Reply, ApiError> {
+pub(crate) fn get_person_logic(x: Exchange<'_>, fldm_id: &str) -> Result<Reply, ApiError> {
+    let Exchange { st, ctx, facts, .. } = x;
     // The person asked about is recorded even when the policy denies the
     // read, so that an access report also shows refused attempts.
     if let Ok(id) = FldmId::parse(fldm_id) {
@@ -37,13 +29,8 @@ pub(crate) fn get_person_logic(
 }
 
 /// `GET /v1/persons/by-azr/{azr_nummer}` (operation `read`).
-pub(crate) fn get_by_azr_logic(
-    st: &AppState,
-    ctx: &Ctx,
-    facts: &mut AuditFacts,
-    _b: Bytes,
-    azr_nummer: &str,
-) -> Result<Reply, ApiError> {
+pub(crate) fn get_by_azr_logic(x: Exchange<'_>, azr_nummer: &str) -> Result<Reply, ApiError> {
+    let Exchange { st, ctx, facts, .. } = x;
     let permit = decide(st, ctx, Operation::Read, facts)?;
     let azr = AzrNummer::parse(azr_nummer)
         .map_err(|k| ApiError::invalid("azr_nummer", format!("azr_nummer: {k}")))?;
@@ -56,12 +43,9 @@ pub(crate) fn get_by_azr_logic(
 
 /// `POST /v1/persons/search` (operation `search`): candidates ranked by the
 /// Fellegi-Sunter score, each projected to the caller's attributes.
-pub(crate) fn search_logic(
-    st: &AppState,
-    ctx: &Ctx,
-    facts: &mut AuditFacts,
-    b: Bytes,
-) -> Result<Reply, ApiError> {
+pub(crate) fn search_logic(x: Exchange<'_>) -> Result<Reply, ApiError> {
+    let Exchange { st, ctx, facts, .. } = x;
+    let b = x.body;
     let permit = decide(st, ctx, Operation::Search, facts)?;
     let req: SearchRequest = request_body(ctx, &b)?;
     let limit = req.limit.unwrap_or(DEFAULT_SEARCH_LIMIT);
@@ -90,12 +74,10 @@ pub(crate) fn search_logic(
         0.0,
         limit as usize,
     );
-    let mut disclosed = AttributeSet::empty();
     let mut candidates = Vec::with_capacity(ranked.len());
     for (i, score) in ranked {
         let Some(c) = blocked.get(i) else { continue };
         let record = permit.apply(&c.record.person);
-        disclosed = disclosed.union(attribute::present(&record));
         candidates.push(wire::Candidate {
             score: score.weight,
             probability: score.probability,
@@ -103,17 +85,12 @@ pub(crate) fn search_logic(
             record,
         });
     }
-    facts.subjects = candidates
-        .iter()
-        .map(|c| c.record.fldm_id.as_str().to_string())
-        .collect();
-    facts.disclosed = names(disclosed);
-    facts.disclosed_to_office = !candidates.is_empty();
     let resp = SearchResponse {
         request_id: ctx.request_id.clone(),
         decision: DecisionInfo::from_permit(&permit),
         candidates,
     };
     let records: Vec<&Person> = resp.candidates.iter().map(|c| &c.record).collect();
+    record_disclosure(facts, &records);
     body(ctx, 200, "suchergebnis", &resp, &records)
 }

@@ -2,14 +2,12 @@
 
 use std::collections::BTreeMap;
 
-use bytes::Bytes;
 use fldm_core::policy::{Operation, today_utc};
 use fldm_core::wire::{DecisionInfo, Statistics, StatisticsCell};
 
 use super::{MIN_STATISTICS_CELL, body, decide};
 use crate::api::problem::ApiError;
-use crate::api::{AppState, Ctx, Reply};
-use crate::audit_log::AuditFacts;
+use crate::api::{Exchange, Reply};
 
 fn age_band(age: i32) -> &'static str {
     match age {
@@ -34,12 +32,8 @@ fn cells(map: BTreeMap<String, u64>) -> Vec<StatisticsCell> {
 /// `GET /v1/statistics` (operation `statistics`): counts by first
 /// nationality and by age band (age reached in the current year); cells
 /// below [`MIN_STATISTICS_CELL`] are suppressed. No person data.
-pub(crate) fn statistics_logic(
-    st: &AppState,
-    ctx: &Ctx,
-    facts: &mut AuditFacts,
-    _b: Bytes,
-) -> Result<Reply, ApiError> {
+pub(crate) fn statistics_logic(x: Exchange<'_>) -> Result<Reply, ApiError> {
+    let Exchange { st, ctx, facts, .. } = x;
     let permit = decide(st, ctx, Operation::Statistics, facts)?;
     let today = today_utc().map_err(|_| ApiError::internal())?;
     let year = i32::from(today.year());

@@ -3,31 +3,26 @@
 //! attributes a write may touch is decided by the permit
 //! ([`fldm_core::policy::Permit::check_create`] and its siblings).
 
-use bytes::Bytes;
 use fldm_core::attribute::{self, AttributeSet};
 use fldm_core::ids::FldmId;
 use fldm_core::policy::{Operation, Permit};
 use fldm_core::record::Person;
 use fldm_core::wire::{AddressUpdate, DecisionInfo, WriteResult};
 
-use super::{body, decide, idempotency_key, idempotent_write, names, parse_id};
+use super::{begin_write, body, idempotent_write, names, parse_id};
 use crate::api::format::{self, Format};
 use crate::api::problem::ApiError;
-use crate::api::{AppState, Ctx, Reply};
+use crate::api::{AppState, Ctx, Exchange, Reply};
 use crate::audit_log::AuditFacts;
 use crate::store::{NewId, PersonRecord};
 
 /// `POST /v1/persons` (operation `write`): create a record. Only an office
 /// whose write rule covers all Grundpersonalien may create records (in the
 /// reference policy the Ausländerbehörde); it becomes the record's owner.
-pub(crate) fn create_logic(
-    st: &AppState,
-    ctx: &Ctx,
-    facts: &mut AuditFacts,
-    b: Bytes,
-) -> Result<Reply, ApiError> {
-    let permit = decide(st, ctx, Operation::Write, facts)?;
-    idempotency_key(ctx)?;
+pub(crate) fn create_logic(x: Exchange<'_>) -> Result<Reply, ApiError> {
+    let Exchange { st, ctx, facts, .. } = x;
+    let b = x.body;
+    let permit = begin_write(st, ctx, Operation::Write, facts)?;
     permit.check_create()?;
     let person = format::decode_person(&b, ctx.body_format.clone()?, "new")?;
     permit.check_update(&person)?;
@@ -87,15 +82,10 @@ fn update_with(
 /// present in the partial record. Attributes outside the write rule are
 /// `403 policy_denied` naming them. `If-Match: "<version>"` makes the update
 /// conditional.
-pub(crate) fn update_logic(
-    st: &AppState,
-    ctx: &Ctx,
-    facts: &mut AuditFacts,
-    b: Bytes,
-    fldm_id: &str,
-) -> Result<Reply, ApiError> {
-    let permit = decide(st, ctx, Operation::Write, facts)?;
-    idempotency_key(ctx)?;
+pub(crate) fn update_logic(x: Exchange<'_>, fldm_id: &str) -> Result<Reply, ApiError> {
+    let Exchange { st, ctx, facts, .. } = x;
+    let b = x.body;
+    let permit = begin_write(st, ctx, Operation::Write, facts)?;
     let id = parse_id(fldm_id)?;
     let patch = format::decode_person(&b, ctx.body_format.clone()?, id.as_str())?;
     if patch.fldm_id != id {
@@ -119,15 +109,10 @@ pub(crate) fn update_logic(
 
 /// `PUT /v1/persons/{fldm_id}/anschrift` (operation `write` on
 /// `anschrift.aktuell`): address write-back by the housing office.
-pub(crate) fn anschrift_logic(
-    st: &AppState,
-    ctx: &Ctx,
-    facts: &mut AuditFacts,
-    b: Bytes,
-    fldm_id: &str,
-) -> Result<Reply, ApiError> {
-    let permit = decide(st, ctx, Operation::Write, facts)?;
-    idempotency_key(ctx)?;
+pub(crate) fn anschrift_logic(x: Exchange<'_>, fldm_id: &str) -> Result<Reply, ApiError> {
+    let Exchange { st, ctx, facts, .. } = x;
+    let b = x.body;
+    let permit = begin_write(st, ctx, Operation::Write, facts)?;
     let set = permit.check_address_write()?;
     let id = parse_id(fldm_id)?;
     let mut patch = Person::new(id.clone());
