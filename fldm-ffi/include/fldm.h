@@ -219,6 +219,51 @@ fldm_error *fldm_audit_verify_bundle(const char *bundle_json,
                                      const char *public_key_path,
                                      uint64_t *out_index);
 
+// Connect: read the certificates, open the journal, start the runtime.
+// Nothing is sent yet. `FLDM_E_CONFIG` names the missing or unreadable
+// setting (`fldm_error_field`). The configuration is not consumed.
+//
+// # Safety
+// `config` is live; `out` is valid for a write.
+fldm_error *fldm_client_new(const fldm_client_config *config, fldm_client **out);
+
+// Free a client: waits for its runtime to stop; the journal is closed.
+// NULL is allowed. Change feeds created from the client stay usable
+// until they are freed themselves.
+//
+// # Safety
+// `client` is NULL or a client from this library, not yet freed, and no
+// other thread is using it.
+void fldm_client_free(fldm_client *client);
+
+// Write a signed checkpoint of the client journal now (needs a signing
+// key; without a journal this does nothing).
+//
+// # Safety
+// `client` is live.
+fldm_error *fldm_client_journal_checkpoint(const fldm_client *client);
+
+// One entry point for every client operation, JSON in and JSON out, so
+// that new operations need no new symbols. `request_json` is an object
+// with `"op"` and the operation's fields (see docs/c-api.md):
+// `health`; `get_person` (`fldm_id` or `azr_nummer`); `search` (`query`);
+// `update_address` (`fldm_id`, `anschrift`, `idempotency_key`?);
+// `report_correction` (`fldm_id`, `report`, `idempotency_key`?);
+// `corrections` (`status`?); `decide_correction` (`correction_id`,
+// `status`, `idempotency_key`?); `changes_page` (`cursor`?, `limit`?);
+// `access_report` (`fldm_id`). Every op except `health` takes `purpose`
+// and `case_reference`?. `*out_json` is the hub's response object.
+// A malformed request (unknown op, missing, mistyped or unknown field) is
+// `FLDM_E_INVALID_ARGUMENT` and `fldm_error_field` names the field;
+// malformed JSON is `FLDM_E_JSON`; the other errors are the typed calls'.
+//
+// # Safety
+// `client` is live; `request_json` is NUL-terminated; `out_json` is valid
+// for a write.
+fldm_error *fldm_client_call_json(const fldm_client *client,
+                                  const char *request_json,
+                                  char **out_json);
+
 // A new configuration for the hub at `base_url` (`https://host:port`).
 // Required before `fldm_client_new`: CA, identity, user, and a journal
 // choice (`fldm_client_config_set_journal_dir` or
@@ -303,30 +348,6 @@ fldm_error *fldm_client_config_set_journal_dir(fldm_client_config *config,
 // `config` is live.
 fldm_error *fldm_client_config_set_no_journal(fldm_client_config *config);
 
-// Connect: read the certificates, open the journal, start the runtime.
-// Nothing is sent yet. `FLDM_E_CONFIG` names the missing or unreadable
-// setting (`fldm_error_field`). The configuration is not consumed.
-//
-// # Safety
-// `config` is live; `out` is valid for a write.
-fldm_error *fldm_client_new(const fldm_client_config *config, fldm_client **out);
-
-// Free a client: waits for its runtime to stop; the journal is closed.
-// NULL is allowed. Change feeds created from the client stay usable
-// until they are freed themselves.
-//
-// # Safety
-// `client` is NULL or a client from this library, not yet freed, and no
-// other thread is using it.
-void fldm_client_free(fldm_client *client);
-
-// Write a signed checkpoint of the client journal now (needs a signing
-// key; without a journal this does nothing).
-//
-// # Safety
-// `client` is live.
-fldm_error *fldm_client_journal_checkpoint(const fldm_client *client);
-
 // Start reading the change feed after `cursor` (0: from the beginning).
 // Pages are fetched as needed by `fldm_change_feed_next`.
 //
@@ -383,27 +404,6 @@ fldm_error *fldm_change_to_json(const fldm_change *change, char **out);
 // # Safety
 // `change` is NULL or a change from this library, not yet freed.
 void fldm_change_free(fldm_change *change);
-
-// One entry point for every client operation, JSON in and JSON out, so
-// that new operations need no new symbols. `request_json` is an object
-// with `"op"` and the operation's fields (see docs/c-api.md):
-// `health`; `get_person` (`fldm_id` or `azr_nummer`); `search` (`query`);
-// `update_address` (`fldm_id`, `anschrift`, `idempotency_key`?);
-// `report_correction` (`fldm_id`, `report`, `idempotency_key`?);
-// `corrections` (`status`?); `decide_correction` (`correction_id`,
-// `status`, `idempotency_key`?); `changes_page` (`cursor`?, `limit`?);
-// `access_report` (`fldm_id`). Every op except `health` takes `purpose`
-// and `case_reference`?. `*out_json` is the hub's response object.
-// A malformed request (unknown op, missing, mistyped or unknown field) is
-// `FLDM_E_INVALID_ARGUMENT` and `fldm_error_field` names the field;
-// malformed JSON is `FLDM_E_JSON`; the other errors are the typed calls'.
-//
-// # Safety
-// `client` is live; `request_json` is NUL-terminated; `out_json` is valid
-// for a write.
-fldm_error *fldm_client_call_json(const fldm_client *client,
-                                  const char *request_json,
-                                  char **out_json);
 
 // Get a person by FLDM id (`id_kind` 0) or AZR-Nummer (`id_kind` 1),
 // filtered to what the office may receive for `purpose` (Abrufzweck) with

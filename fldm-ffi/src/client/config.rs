@@ -63,6 +63,26 @@ unsafe fn set(
     })
 }
 
+/// Shared body of the setters of one string.
+///
+/// # Safety
+/// `config` is NULL or live and used by one thread; `value` is NULL or
+/// NUL-terminated.
+unsafe fn set_str(
+    config: *mut fldm_client_config,
+    value: *const c_char,
+    name: &str,
+    apply: impl FnOnce(&mut ClientOptions, &str),
+) -> *mut fldm_error {
+    // SAFETY: caller contract.
+    unsafe {
+        set(config, |o| {
+            apply(o, str_arg(value, name)?);
+            Ok(())
+        })
+    }
+}
+
 /// The CA certificate file (PEM) the hub's certificate must chain to. Only
 /// this CA is trusted, never the system store. The file is read by
 /// `fldm_client_new`.
@@ -75,12 +95,7 @@ pub unsafe extern "C" fn fldm_client_config_set_ca_file(
     path: *const c_char,
 ) -> *mut fldm_error {
     // SAFETY: caller contract.
-    unsafe {
-        set(config, |o| {
-            o.ca = Some(str_arg(path, "path")?.into());
-            Ok(())
-        })
-    }
+    unsafe { set_str(config, path, "path", |o, v| o.ca = Some(v.into())) }
 }
 
 /// The office's client certificate chain and private key (PEM files).
@@ -118,12 +133,7 @@ pub unsafe extern "C" fn fldm_client_config_set_user(
     user: *const c_char,
 ) -> *mut fldm_error {
     // SAFETY: caller contract.
-    unsafe {
-        set(config, |o| {
-            o.user = Some(str_arg(user, "user")?.into());
-            Ok(())
-        })
-    }
+    unsafe { set_str(config, user, "user", |o, v| o.user = Some(v.into())) }
 }
 
 /// The office id, recorded as the requesting office in the client journal
@@ -139,12 +149,7 @@ pub unsafe extern "C" fn fldm_client_config_set_office(
     office: *const c_char,
 ) -> *mut fldm_error {
     // SAFETY: caller contract.
-    unsafe {
-        set(config, |o| {
-            o.office = Some(str_arg(office, "office")?.into());
-            Ok(())
-        })
-    }
+    unsafe { set_str(config, office, "office", |o, v| o.office = Some(v.into())) }
 }
 
 /// Timeouts in milliseconds: of one attempt (default 30000) and of the

@@ -7,8 +7,8 @@ use ::fldm_client::blocking::ChangeIter;
 use ::fldm_client::bridge;
 use ::fldm_client::wire::ChangeEntry;
 
-use super::connect::fldm_client;
 use super::context_args;
+use super::fldm_client;
 use crate::boundary::{fallible, guard};
 use crate::error::fldm_error;
 use crate::person::fldm_person;

@@ -8,8 +8,8 @@ use std::ffi::c_char;
 use ::fldm_client::bridge::{self, Request, view};
 use ::fldm_client::wire::Disclosure;
 
-use super::connect::fldm_client;
 use super::context_args;
+use super::fldm_client;
 use crate::boundary::{fallible, guard};
 use crate::error::{Error, FLDM_E_INVALID_ARGUMENT, Result, fldm_error};
 use crate::person::fldm_person;
