@@ -1,7 +1,8 @@
 /*
  * error_cases: every kind of failure reaches C as an error object with its
- * own code and a clear message, out parameters stay untouched, and a panic
- * inside the library is an error, not an abort.
+ * own code and a clear message (with the request id where the hub answered
+ * and the field of a malformed request), out parameters stay untouched,
+ * and a panic inside the library is an error, not an abort.
  *
  *   error_cases POLICY.toml PKI_DIR UNREACHABLE_URL [HUB_URL [TAMPERED_JOURNAL BAD_BUNDLE]]
  *
@@ -36,6 +37,12 @@ static void expect(const char *name, fldm_error *err, int32_t code, const char *
            msg ? msg : "(null)", reason ? " | reason: " : "", reason ? reason : "");
     if (ok) passed++; else failed++;
     fldm_error_free(err);
+}
+
+/* Record one check of a getter's text (`text` may be NULL). */
+static void expect_text(const char *name, int ok, const char *text) {
+    printf("%s %s: %s\n", ok ? "ok  " : "FAIL", name, text ? text : "(null)");
+    if (ok) passed++; else failed++;
 }
 
 static char *path(const char *dir, const char *file) {
@@ -175,18 +182,25 @@ int main(int argc, char **argv) {
             expect("client for hub", err, 0, "", 0);
         } else {
             fldm_disclosure *d = NULL;
-            expect("policy denial (hub)",
-                   fldm_client_get_person(client, "P000000001", FLDM_ID_FLDM, "W01", NULL, &d),
-                   FLDM_E_POLICY_DENIED, "denied by policy", d == NULL);
+            /* the hub answered: the error carries the call's request id */
+            err = fldm_client_get_person(client, "P000000001", FLDM_ID_FLDM, "W01", NULL, &d);
+            const char *request_id = err ? fldm_error_request_id(err) : NULL;
+            expect_text("request id of a hub denial", request_id && *request_id, request_id);
+            expect("policy denial (hub)", err, FLDM_E_POLICY_DENIED, "denied by policy", d == NULL);
             char *out = NULL;
             expect("unknown op", fldm_client_call_json(client, "{\"op\":\"fly\"}", &out),
                    FLDM_E_INVALID_ARGUMENT, "unknown op", out == NULL);
-            expect("decide_correction without id",
-                   fldm_client_call_json(client,
-                                         "{\"op\":\"decide_correction\",\"status\":\"accepted\","
-                                         "\"purpose\":\"W01\",\"case_reference\":\"WA-1\"}",
-                                         &out),
-                   FLDM_E_INVALID_ARGUMENT, "correction_id", out == NULL);
+            /* a malformed request names the field, and has no request id */
+            err = fldm_client_call_json(client,
+                                        "{\"op\":\"decide_correction\",\"status\":\"accepted\","
+                                        "\"purpose\":\"W01\",\"case_reference\":\"WA-1\"}",
+                                        &out);
+            const char *field = err ? fldm_error_field(err) : NULL;
+            expect_text("field of a malformed request",
+                        field && strcmp(field, "correction_id") == 0 && !fldm_error_request_id(err),
+                        field);
+            expect("decide_correction without id", err, FLDM_E_INVALID_ARGUMENT, "correction_id",
+                   out == NULL);
             expect("decide_correction, no such correction (hub)",
                    fldm_client_call_json(client,
                                          "{\"op\":\"decide_correction\",\"correction_id\":999999,"

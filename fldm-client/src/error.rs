@@ -10,7 +10,13 @@ pub enum Error {
     /// The client could not be configured (bad URL, unreadable or invalid
     /// PEM files, ...). `what` names the setting.
     #[error("configuration: {what}: {message}")]
-    Config { what: String, message: String },
+    Config {
+        /// The setting (`base_url`, `ca`, `identity`, `user`, `office`,
+        /// `journal`, ...).
+        what: String,
+        /// What is wrong with it.
+        message: String,
+    },
 
     /// The TLS handshake failed (unknown CA, wrong certificate, protocol or
     /// cipher outside the profile).
@@ -29,28 +35,40 @@ pub enum Error {
     /// e.g. `case_reference_required`).
     #[error("denied by policy ({reason}): {message} [request {request_id}]")]
     Denied {
+        /// The deny reason code.
         reason: String,
+        /// The hub's explanation.
         message: String,
+        /// The request id (shared with both journals).
         request_id: String,
     },
 
     /// The request lacks what the law requires of every request (purpose, user).
     #[error("{code}: {message} [request {request_id}]")]
     MissingContext {
+        /// `missing_purpose`, `missing_user` or `idempotency_key_required`.
         code: ProblemCode,
+        /// The explanation.
         message: String,
+        /// The request id.
         request_id: String,
     },
 
     /// No such person or resource.
     #[error("not found [request {request_id}]")]
-    NotFound { request_id: String },
+    NotFound {
+        /// The request id.
+        request_id: String,
+    },
 
     /// The hub rejected the input; `field` names the offending field.
     #[error("invalid input{}: {message} [request {request_id}]", field.as_deref().map(|f| format!(" at {f}")).unwrap_or_default())]
     InvalidInput {
+        /// The offending field, where the hub names it.
         field: Option<String>,
+        /// What is wrong (never the value).
         message: String,
+        /// The request id.
         request_id: String,
     },
 
@@ -58,8 +76,11 @@ pub enum Error {
     /// concurrent update).
     #[error("conflict ({code}): {message} [request {request_id}]")]
     Conflict {
+        /// `idempotency_conflict` or `version_conflict`.
         code: ProblemCode,
+        /// The explanation.
         message: String,
+        /// The request id.
         request_id: String,
     },
 
@@ -67,9 +88,13 @@ pub enum Error {
     /// disclose because it could not log).
     #[error("hub error {status} ({code}): {message} [request {request_id}]")]
     Server {
+        /// The HTTP status.
         status: u16,
+        /// The hub's problem code.
         code: String,
+        /// The hub's explanation.
         message: String,
+        /// The request id.
         request_id: String,
     },
 

@@ -12,7 +12,10 @@
 //!   request id with the hub's records;
 //! - retries with exponential backoff for idempotent calls (reads, search,
 //!   and writes, which always carry an idempotency key);
-//! - an async API ([`HubClient`]) and a blocking facade ([`blocking::HubClient`]).
+//! - an async API ([`HubClient`]) and a blocking facade ([`blocking::HubClient`]);
+//! - the [`bridge`]: what the C (`fldm-ffi`) and Python faces share, so
+//!   that they only convert (options and profiles, the typed JSON request,
+//!   the views that leave the library, one error view).
 //!
 //! ```no_run
 //! # fn main() -> Result<(), fldm_client::Error> {
@@ -29,6 +32,9 @@
 //! println!("{}", disclosure.decision.legal_basis.section);
 //! # Ok(()) }
 //! ```
+
+#![deny(missing_docs)]
+#![deny(rustdoc::broken_intra_doc_links)]
 
 mod audit;
 pub mod blocking;

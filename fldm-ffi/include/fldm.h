@@ -155,8 +155,9 @@ typedef struct fldm_client_config fldm_client_config;
 typedef struct fldm_disclosure fldm_disclosure;
 
 // An error: a numeric code (`FLDM_E_*`), a message for people (never
-// personal data) and, for denials and hub errors, a machine reason code.
-// Owned by the caller; free with `fldm_error_free`.
+// personal data) and, where known, a machine reason code, the field
+// concerned and the request id of the hub call. Owned by the caller; free
+// with `fldm_error_free`.
 typedef struct fldm_error fldm_error;
 
 // A permit: the deciding rule, its legal basis, the attribute set and the
@@ -196,8 +197,8 @@ fldm_error *fldm_test_panic(void);
 
 // Verify the journal in directory `dir` with the owner's public key file
 // (as written by `fldm audit keygen` / `fldm init-pki`). Intact: `*out` is
-// a JSON report (`entries`, `pruned`, `checkpoints`,
-// `checkpoints_verified`, `verified_size`, `uncovered`, `notes`).
+// a JSON report (`intact`, `entries`, `pruned`, `checkpoints`,
+// `checkpoints_verified`, `verified_size`, `uncovered`, `bytes`, `notes`).
 // Tampered: `FLDM_E_AUDIT_TAMPERED`, the message lists the problems, each
 // naming the entry or checkpoint. Unreadable: `FLDM_E_IO` / `FLDM_E_AUDIT`.
 //
@@ -217,6 +218,51 @@ fldm_error *fldm_audit_verify_dir(const char *dir, const char *public_key_path, 
 fldm_error *fldm_audit_verify_bundle(const char *bundle_json,
                                      const char *public_key_path,
                                      uint64_t *out_index);
+
+// Connect: read the certificates, open the journal, start the runtime.
+// Nothing is sent yet. `FLDM_E_CONFIG` names the missing or unreadable
+// setting (`fldm_error_field`). The configuration is not consumed.
+//
+// # Safety
+// `config` is live; `out` is valid for a write.
+fldm_error *fldm_client_new(const fldm_client_config *config, fldm_client **out);
+
+// Free a client: waits for its runtime to stop; the journal is closed.
+// NULL is allowed. Change feeds created from the client stay usable
+// until they are freed themselves.
+//
+// # Safety
+// `client` is NULL or a client from this library, not yet freed, and no
+// other thread is using it.
+void fldm_client_free(fldm_client *client);
+
+// Write a signed checkpoint of the client journal now (needs a signing
+// key; without a journal this does nothing).
+//
+// # Safety
+// `client` is live.
+fldm_error *fldm_client_journal_checkpoint(const fldm_client *client);
+
+// One entry point for every client operation, JSON in and JSON out, so
+// that new operations need no new symbols. `request_json` is an object
+// with `"op"` and the operation's fields (see docs/c-api.md):
+// `health`; `get_person` (`fldm_id` or `azr_nummer`); `search` (`query`);
+// `update_address` (`fldm_id`, `anschrift`, `idempotency_key`?);
+// `report_correction` (`fldm_id`, `report`, `idempotency_key`?);
+// `corrections` (`status`?); `decide_correction` (`correction_id`,
+// `status`, `idempotency_key`?); `changes_page` (`cursor`?, `limit`?);
+// `access_report` (`fldm_id`). Every op except `health` takes `purpose`
+// and `case_reference`?. `*out_json` is the hub's response object.
+// A malformed request (unknown op, missing, mistyped or unknown field) is
+// `FLDM_E_INVALID_ARGUMENT` and `fldm_error_field` names the field;
+// malformed JSON is `FLDM_E_JSON`; the other errors are the typed calls'.
+//
+// # Safety
+// `client` is live; `request_json` is NUL-terminated; `out_json` is valid
+// for a write.
+fldm_error *fldm_client_call_json(const fldm_client *client,
+                                  const char *request_json,
+                                  char **out_json);
 
 // A new configuration for the hub at `base_url` (`https://host:port`).
 // Required before `fldm_client_new`: CA, identity, user, and a journal
@@ -302,22 +348,62 @@ fldm_error *fldm_client_config_set_journal_dir(fldm_client_config *config,
 // `config` is live.
 fldm_error *fldm_client_config_set_no_journal(fldm_client_config *config);
 
-// Connect: read the certificates, open the journal, start the runtime.
-// Nothing is sent yet. `FLDM_E_CONFIG` names the missing or unreadable
-// setting. The configuration is not consumed.
+// Start reading the change feed after `cursor` (0: from the beginning).
+// Pages are fetched as needed by `fldm_change_feed_next`.
 //
 // # Safety
-// `config` is live; `out` is valid for a write.
-fldm_error *fldm_client_new(const fldm_client_config *config, fldm_client **out);
+// `client` is live; the strings are NUL-terminated or NULL where allowed;
+// `out` is valid for a write.
+fldm_error *fldm_client_changes(const fldm_client *client,
+                                uint64_t cursor,
+                                const char *purpose,
+                                const char *case_reference,
+                                fldm_change_feed **out);
 
-// Free a client: waits for its runtime to stop; the journal is closed.
-// NULL is allowed. Change feeds created from the client stay usable
-// until they are freed themselves.
+// The next entry: `*out` is a new change, or NULL when the feed is
+// (currently) exhausted. After an error the feed ends; start a new one
+// from `fldm_change_feed_cursor` to resume.
 //
 // # Safety
-// `client` is NULL or a client from this library, not yet freed, and no
-// other thread is using it.
-void fldm_client_free(fldm_client *client);
+// `feed` is live and used by one thread at a time; `out` is valid for a write.
+fldm_error *fldm_change_feed_next(fldm_change_feed *feed, fldm_change **out);
+
+// The cursor after the last entry returned; store it to resume later.
+//
+// # Safety
+// `feed` is live; `out` is valid for a write.
+fldm_error *fldm_change_feed_cursor(const fldm_change_feed *feed, uint64_t *out);
+
+// Free a change feed. NULL is allowed.
+//
+// # Safety
+// `feed` is NULL or a feed from this library, not yet freed.
+void fldm_change_feed_free(fldm_change_feed *feed);
+
+// The sequence number of a change (0 if `change` is NULL).
+//
+// # Safety
+// `change` is NULL or live.
+uint64_t fldm_change_seq(const fldm_change *change);
+
+// The record after the change, as the office may see it. Borrowed: valid
+// as long as `change`. NULL if `change` is NULL.
+//
+// # Safety
+// `change` is NULL or live.
+const fldm_person *fldm_change_person(const fldm_change *change);
+
+// The change as JSON: `seq`, `changed` (attribute names), `record`.
+//
+// # Safety
+// `change` is live; `out` is valid for a write.
+fldm_error *fldm_change_to_json(const fldm_change *change, char **out);
+
+// Free a change. NULL is allowed.
+//
+// # Safety
+// `change` is NULL or a change from this library, not yet freed.
+void fldm_change_free(fldm_change *change);
 
 // Get a person by FLDM id (`id_kind` 0) or AZR-Nummer (`id_kind` 1),
 // filtered to what the office may receive for `purpose` (Abrufzweck) with
@@ -410,89 +496,6 @@ fldm_error *fldm_client_report_correction(const fldm_client *client,
                                           const char *idempotency_key,
                                           char **out);
 
-// Write a signed checkpoint of the client journal now (needs a signing
-// key; without a journal this does nothing).
-//
-// # Safety
-// `client` is live.
-fldm_error *fldm_client_journal_checkpoint(const fldm_client *client);
-
-// Start reading the change feed after `cursor` (0: from the beginning).
-// Pages are fetched as needed by `fldm_change_feed_next`.
-//
-// # Safety
-// `client` is live; the strings are NUL-terminated or NULL where allowed;
-// `out` is valid for a write.
-fldm_error *fldm_client_changes(const fldm_client *client,
-                                uint64_t cursor,
-                                const char *purpose,
-                                const char *case_reference,
-                                fldm_change_feed **out);
-
-// The next entry: `*out` is a new change, or NULL when the feed is
-// (currently) exhausted. After an error the feed ends; start a new one
-// from `fldm_change_feed_cursor` to resume.
-//
-// # Safety
-// `feed` is live and used by one thread at a time; `out` is valid for a write.
-fldm_error *fldm_change_feed_next(fldm_change_feed *feed, fldm_change **out);
-
-// The cursor after the last entry returned; store it to resume later.
-//
-// # Safety
-// `feed` is live; `out` is valid for a write.
-fldm_error *fldm_change_feed_cursor(const fldm_change_feed *feed, uint64_t *out);
-
-// Free a change feed. NULL is allowed.
-//
-// # Safety
-// `feed` is NULL or a feed from this library, not yet freed.
-void fldm_change_feed_free(fldm_change_feed *feed);
-
-// The sequence number of a change (0 if `change` is NULL).
-//
-// # Safety
-// `change` is NULL or live.
-uint64_t fldm_change_seq(const fldm_change *change);
-
-// The record after the change, as the office may see it. Borrowed: valid
-// as long as `change`. NULL if `change` is NULL.
-//
-// # Safety
-// `change` is NULL or live.
-const fldm_person *fldm_change_person(const fldm_change *change);
-
-// The change as JSON: `seq`, `changed` (attribute names), `record`.
-//
-// # Safety
-// `change` is live; `out` is valid for a write.
-fldm_error *fldm_change_to_json(const fldm_change *change, char **out);
-
-// Free a change. NULL is allowed.
-//
-// # Safety
-// `change` is NULL or a change from this library, not yet freed.
-void fldm_change_free(fldm_change *change);
-
-// One entry point for every client operation, JSON in and JSON out, so
-// that new operations need no new symbols. `request_json` is an object
-// with `"op"` and the operation's fields (see docs/c-api.md):
-// `health`; `get_person` (`fldm_id` or `azr_nummer`); `search` (`query`);
-// `update_address` (`fldm_id`, `anschrift`, `idempotency_key`?);
-// `report_correction` (`fldm_id`, `report`, `idempotency_key`?);
-// `corrections` (`status`?); `decide_correction` (`correction_id`,
-// `status`, `idempotency_key`?); `changes_page` (`cursor`?, `limit`?);
-// `access_report` (`fldm_id`). Every
-// op except `health` takes `purpose` and `case_reference`?. `*out_json`
-// is the hub's response object. Errors are the same as the typed calls'.
-//
-// # Safety
-// `client` is live; `request_json` is NUL-terminated; `out_json` is valid
-// for a write.
-fldm_error *fldm_client_call_json(const fldm_client *client,
-                                  const char *request_json,
-                                  char **out_json);
-
 // The error's code (`FLDM_E_*`), 0 if `error` is NULL.
 //
 // # Safety
@@ -515,6 +518,26 @@ const char *fldm_error_message(const fldm_error *error);
 // # Safety
 // `error` is NULL or a live error returned by this library.
 const char *fldm_error_reason(const fldm_error *error);
+
+// The request id of the hub call that failed, where the hub answered
+// (denials, missing context, not found, invalid input, conflicts, hub
+// failures): quote it when reporting a problem to the hub's operator.
+// NULL for local errors and when the hub was not reached. Borrowed like
+// the message.
+//
+// # Safety
+// `error` is NULL or a live error returned by this library.
+const char *fldm_error_request_id(const fldm_error *error);
+
+// The field the error concerns, where known: the request field of a
+// malformed request (`FLDM_E_INVALID_ARGUMENT` from
+// `fldm_client_call_json`), the path of an invalid value
+// (`grundpersonalien.geschlecht`), the configuration setting of
+// `FLDM_E_CONFIG`. NULL otherwise. Borrowed like the message.
+//
+// # Safety
+// `error` is NULL or a live error returned by this library.
+const char *fldm_error_field(const fldm_error *error);
 
 // Free an error. NULL is allowed and does nothing.
 //
@@ -554,90 +577,63 @@ fldm_error *fldm_person_to_json(const fldm_person *person, char **out);
 fldm_error *fldm_person_to_xml(const fldm_person *person, char **out);
 
 // The FLDM id (always present).
-//
-// `*out` is an owned string (free with `fldm_string_free`), or NULL when
-// the record does not carry the value (not disclosed, unknown, or
-// "nicht vorhanden").
+// `*out`: owned string, NULL when absent (see the module notes).
 //
 // # Safety
 // `person` is a live person; `out` is valid for a write.
 fldm_error *fldm_person_fldm_id(const fldm_person *person, char **out);
 
 // The AZR-Nummer.
-//
-// `*out` is an owned string (free with `fldm_string_free`), or NULL when
-// the record does not carry the value (not disclosed, unknown, or
-// "nicht vorhanden").
+// `*out`: owned string, NULL when absent (see the module notes).
 //
 // # Safety
 // `person` is a live person; `out` is valid for a write.
 fldm_error *fldm_person_azr_nummer(const fldm_person *person, char **out);
 
 // Familienname.
-//
-// `*out` is an owned string (free with `fldm_string_free`), or NULL when
-// the record does not carry the value (not disclosed, unknown, or
-// "nicht vorhanden").
+// `*out`: owned string, NULL when absent (see the module notes).
 //
 // # Safety
 // `person` is a live person; `out` is valid for a write.
 fldm_error *fldm_person_familienname(const fldm_person *person, char **out);
 
 // Geburtsname.
-//
-// `*out` is an owned string (free with `fldm_string_free`), or NULL when
-// the record does not carry the value (not disclosed, unknown, or
-// "nicht vorhanden").
+// `*out`: owned string, NULL when absent (see the module notes).
 //
 // # Safety
 // `person` is a live person; `out` is valid for a write.
 fldm_error *fldm_person_geburtsname(const fldm_person *person, char **out);
 
 // Vornamen.
-//
-// `*out` is an owned string (free with `fldm_string_free`), or NULL when
-// the record does not carry the value (not disclosed, unknown, or
-// "nicht vorhanden").
+// `*out`: owned string, NULL when absent (see the module notes).
 //
 // # Safety
 // `person` is a live person; `out` is valid for a write.
 fldm_error *fldm_person_vornamen(const fldm_person *person, char **out);
 
 // Geburtsdatum as text: `YYYY-MM-DD`, `YYYY-MM`, `YYYY` or `unbekannt`.
-//
-// `*out` is an owned string (free with `fldm_string_free`), or NULL when
-// the record does not carry the value (not disclosed, unknown, or
-// "nicht vorhanden").
+// `*out`: owned string, NULL when absent (see the module notes).
 //
 // # Safety
 // `person` is a live person; `out` is valid for a write.
 fldm_error *fldm_person_geburtsdatum(const fldm_person *person, char **out);
 
 // Geburtsort.
-//
-// `*out` is an owned string (free with `fldm_string_free`), or NULL when
-// the record does not carry the value (not disclosed, unknown, or
-// "nicht vorhanden").
+// `*out`: owned string, NULL when absent (see the module notes).
 //
 // # Safety
 // `person` is a live person; `out` is valid for a write.
 fldm_error *fldm_person_geburtsort(const fldm_person *person, char **out);
 
 // Geschlecht code (XInneres list `geschlecht`): `m`, `w`, `x` or `d`.
-//
-// `*out` is an owned string (free with `fldm_string_free`), or NULL when
-// the record does not carry the value (not disclosed, unknown, or
-// "nicht vorhanden").
+// `*out`: owned string, NULL when absent (see the module notes).
 //
 // # Safety
 // `person` is a live person; `out` is valid for a write.
 fldm_error *fldm_person_geschlecht(const fldm_person *person, char **out);
 
 // The current address (`anschrift.aktuell`) as a JSON object.
-//
-// `*out` is an owned string (free with `fldm_string_free`), or NULL when
-// the record does not carry the value (not disclosed, unknown, or
-// "nicht vorhanden").
+// `*out`: owned string, NULL when absent (see the module notes).
 //
 // # Safety
 // `person` is a live person; `out` is valid for a write.
@@ -645,10 +641,7 @@ fldm_error *fldm_person_anschrift_json(const fldm_person *person, char **out);
 
 // The catalogue names of the attributes the record carries, as a JSON
 // array (e.g. `["grundpersonalien.familienname", ...]`).
-//
-// `*out` is an owned string (free with `fldm_string_free`), or NULL when
-// the record does not carry the value (not disclosed, unknown, or
-// "nicht vorhanden").
+// `*out`: owned string, NULL when absent (see the module notes).
 //
 // # Safety
 // `person` is a live person; `out` is valid for a write.
@@ -716,9 +709,10 @@ fldm_error *fldm_policy_decide(const fldm_policy *policy,
 // `permit` is NULL or a permit from this library, not yet freed.
 void fldm_permit_free(fldm_permit *permit);
 
-// The permit as JSON: rule id, legal basis (law, section, citation),
-// permitted attributes, transformations, policy hash, case reference
-// requirement and retention.
+// The permit as JSON: rule id, operation, legal basis (law, section,
+// citation), permitted attributes, transformations, case reference
+// requirement, retention (ISO 8601 duration such as `P6M`, and
+// `retention_text`, e.g. `6 months`) and policy hash.
 //
 // # Safety
 // `permit` is a live permit; `out` is valid for a write.
@@ -761,7 +755,8 @@ fldm_error *fldm_permit_apply_xml(const fldm_permit *permit, const char *record_
 
 // What `office` (NULL: all) receives for `purpose` (NULL: all), and why.
 // `format`: `text`, `markdown`, `csv` (the DSGVO Art. 30 matrix) or `json`
-// (an array of rows).
+// (an array of rows; retention as an ISO 8601 duration such as `P6M`
+// plus `retention_text`, e.g. `6 months`).
 //
 // # Safety
 // `policy` is live; the strings are NUL-terminated or NULL where allowed;

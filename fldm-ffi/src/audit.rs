@@ -3,18 +3,16 @@
 use std::ffi::c_char;
 use std::path::Path;
 
-use fldm_core::audit::{Bundle, PublicKey, verify_dir};
+use ::fldm_client::bridge;
 
-use crate::error::{Error, FLDM_E_AUDIT_TAMPERED, FLDM_E_BUNDLE_INVALID, fallible, fldm_error};
+use crate::boundary::fallible;
+use crate::error::fldm_error;
 use crate::ptr::{Out, str_arg};
-
-/// Problems listed in the message of `FLDM_E_AUDIT_TAMPERED`.
-const MAX_PROBLEMS_IN_MESSAGE: usize = 20;
 
 /// Verify the journal in directory `dir` with the owner's public key file
 /// (as written by `fldm audit keygen` / `fldm init-pki`). Intact: `*out` is
-/// a JSON report (`entries`, `pruned`, `checkpoints`,
-/// `checkpoints_verified`, `verified_size`, `uncovered`, `notes`).
+/// a JSON report (`intact`, `entries`, `pruned`, `checkpoints`,
+/// `checkpoints_verified`, `verified_size`, `uncovered`, `bytes`, `notes`).
 /// Tampered: `FLDM_E_AUDIT_TAMPERED`, the message lists the problems, each
 /// naming the entry or checkpoint. Unreadable: `FLDM_E_IO` / `FLDM_E_AUDIT`.
 ///
@@ -35,33 +33,8 @@ pub unsafe extern "C" fn fldm_audit_verify_dir(
                 Out::new(out, "out")?,
             )
         };
-        let key = PublicKey::load(Path::new(key))?;
-        let r = verify_dir(dir, &key)?;
-        if !r.is_intact() {
-            let mut msg = format!(
-                "the journal was tampered with: {} problem(s): ",
-                r.problems.len()
-            );
-            let listed: Vec<String> = r
-                .problems
-                .iter()
-                .take(MAX_PROBLEMS_IN_MESSAGE)
-                .map(ToString::to_string)
-                .collect();
-            msg.push_str(&listed.join("; "));
-            return Err(Error::new(FLDM_E_AUDIT_TAMPERED, msg));
-        }
-        let v = serde_json::json!({
-            "intact": true,
-            "entries": r.entries,
-            "pruned": r.pruned,
-            "checkpoints": r.checkpoints,
-            "checkpoints_verified": r.checkpoints_verified,
-            "verified_size": r.verified_size,
-            "uncovered": r.uncovered,
-            "notes": r.notes,
-        });
-        out.write_string(v.to_string());
+        let report = bridge::verify_dir(Path::new(dir), Path::new(key))?;
+        out.write_string(bridge::to_json(&report)?);
         Ok(())
     })
 }
@@ -90,12 +63,7 @@ pub unsafe extern "C" fn fldm_audit_verify_bundle(
                 Out::new(out_index, "out_index")?,
             )
         };
-        let key = PublicKey::load(Path::new(key))?;
-        let bundle = Bundle::from_json(text)?;
-        bundle
-            .verify(&key)
-            .map_err(|p| Error::new(FLDM_E_BUNDLE_INVALID, p.to_string()))?;
-        out.write(bundle.entry.index);
+        out.write(bridge::verify_bundle(text, Path::new(key))?.leaf_index);
         Ok(())
     })
 }

@@ -1,8 +1,11 @@
 //! `fldm_error`: the error object of every fallible call, its codes, and
-//! the one panic boundary all entry points go through.
+//! the mapping from the bridge's error kinds to the codes.
 
 use std::ffi::{CString, c_char};
-use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use ::fldm_client::bridge::{self, ErrorKind};
+
+use crate::boundary::guard;
 
 // --- codes -------------------------------------------------------------------
 // Ranges by kind: 1xx argument/usage, 2xx input validation, 3xx policy
@@ -70,21 +73,26 @@ pub const FLDM_E_INTERNAL: i32 = 901;
 pub const FLDM_E_PANIC: i32 = 902;
 
 /// An error: a numeric code (`FLDM_E_*`), a message for people (never
-/// personal data) and, for denials and hub errors, a machine reason code.
-/// Owned by the caller; free with `fldm_error_free`.
+/// personal data) and, where known, a machine reason code, the field
+/// concerned and the request id of the hub call. Owned by the caller; free
+/// with `fldm_error_free`.
 #[derive(Debug)]
 pub struct fldm_error {
     code: i32,
     message: CString,
     reason: Option<CString>,
+    field: Option<CString>,
+    request_id: Option<CString>,
 }
 
 /// The Rust side of an error before it crosses the boundary.
 #[derive(Debug)]
-pub struct Error {
-    pub(crate) code: i32,
-    pub(crate) message: String,
-    pub(crate) reason: Option<String>,
+pub(crate) struct Error {
+    code: i32,
+    message: String,
+    reason: Option<String>,
+    field: Option<String>,
+    request_id: Option<String>,
 }
 
 impl Error {
@@ -93,12 +101,9 @@ impl Error {
             code,
             message: message.into(),
             reason: None,
+            field: None,
+            request_id: None,
         }
-    }
-
-    pub(crate) fn with_reason(mut self, reason: impl Into<String>) -> Self {
-        self.reason = Some(reason.into());
-        self
     }
 
     pub(crate) fn null(arg: &str) -> Self {
@@ -113,6 +118,8 @@ impl Error {
             code: self.code,
             message: c_string_lossy(self.message),
             reason: self.reason.map(c_string_lossy),
+            field: self.field.map(c_string_lossy),
+            request_id: self.request_id.map(c_string_lossy),
         };
         Box::into_raw(Box::new(e))
     }
@@ -134,138 +141,69 @@ pub(crate) fn c_string_lossy(s: String) -> CString {
     }
 }
 
+/// The `FLDM_E_*` code of each error kind of the bridge.
+fn code_of(kind: ErrorKind) -> i32 {
+    match kind {
+        ErrorKind::InvalidArgument => FLDM_E_INVALID_ARGUMENT,
+        ErrorKind::InvalidInput | ErrorKind::CodeList => FLDM_E_INVALID_INPUT,
+        ErrorKind::Json => FLDM_E_JSON,
+        ErrorKind::Xml => FLDM_E_XML,
+        ErrorKind::Config => FLDM_E_CONFIG,
+        ErrorKind::PolicyFile => FLDM_E_POLICY_FILE,
+        ErrorKind::Io => FLDM_E_IO,
+        ErrorKind::MissingContext => FLDM_E_MISSING_CONTEXT,
+        ErrorKind::PolicyDenied => FLDM_E_POLICY_DENIED,
+        ErrorKind::Tls => FLDM_E_TLS,
+        ErrorKind::Timeout => FLDM_E_TIMEOUT,
+        ErrorKind::Unreachable => FLDM_E_UNREACHABLE,
+        ErrorKind::NotFound => FLDM_E_NOT_FOUND,
+        ErrorKind::Conflict => FLDM_E_CONFLICT,
+        ErrorKind::Server => FLDM_E_SERVER,
+        ErrorKind::Protocol => FLDM_E_PROTOCOL,
+        ErrorKind::Audit => FLDM_E_AUDIT,
+        ErrorKind::AuditTampered => FLDM_E_AUDIT_TAMPERED,
+        ErrorKind::BundleInvalid => FLDM_E_BUNDLE_INVALID,
+        _ => FLDM_E_INTERNAL,
+    }
+}
+
+impl From<bridge::Error> for Error {
+    fn from(e: bridge::Error) -> Self {
+        let field = e.field().map(str::to_string);
+        // `fldm_error_reason` has always given the field of the hub's
+        // `invalid_input`; it keeps doing so beside `fldm_error_field`.
+        let hub_invalid_input = matches!(
+            e,
+            bridge::Error::Client(::fldm_client::Error::InvalidInput { .. })
+        );
+        let reason = match e.reason() {
+            Some(r) => Some(r.to_string()),
+            None if hub_invalid_input => field.clone(),
+            None => None,
+        };
+        Error {
+            code: code_of(e.kind()),
+            message: e.to_string(),
+            reason,
+            field,
+            request_id: e.request_id().map(str::to_string),
+        }
+    }
+}
+
 impl From<fldm_core::Error> for Error {
     fn from(e: fldm_core::Error) -> Self {
-        use fldm_core::Error as E;
-        let code = match &e {
-            E::Validation(_) | E::CodeList { .. } => FLDM_E_INVALID_INPUT,
-            E::Json { .. } => FLDM_E_JSON,
-            E::Xml { .. } => FLDM_E_XML,
-            E::Record { source, .. } => return Error::from_core_ref(source, e.to_string()),
-            E::Policy(_) | E::PolicyFile { .. } => FLDM_E_POLICY_FILE,
-            E::Audit(_) => FLDM_E_AUDIT,
-            E::Io { .. } => FLDM_E_IO,
-            _ => FLDM_E_INTERNAL,
-        };
-        Error::new(code, e.to_string())
+        Error::from(bridge::Error::from(e))
     }
 }
 
-impl Error {
-    fn from_core_ref(inner: &fldm_core::Error, message: String) -> Self {
-        use fldm_core::Error as E;
-        let code = match inner {
-            E::Json { .. } => FLDM_E_JSON,
-            E::Xml { .. } => FLDM_E_XML,
-            _ => FLDM_E_INVALID_INPUT,
-        };
-        Error::new(code, message)
-    }
-}
-
-impl From<fldm_client::Error> for Error {
-    fn from(e: fldm_client::Error) -> Self {
-        use fldm_client::Error as E;
-        let message = e.to_string();
-        match e {
-            E::Config { .. } => Error::new(FLDM_E_CONFIG, message),
-            E::Tls(_) => Error::new(FLDM_E_TLS, message),
-            E::Timeout(_) => Error::new(FLDM_E_TIMEOUT, message),
-            E::Transport(_) => Error::new(FLDM_E_UNREACHABLE, message),
-            E::Denied { reason, .. } => {
-                Error::new(FLDM_E_POLICY_DENIED, message).with_reason(reason)
-            }
-            E::MissingContext { code, .. } => {
-                Error::new(FLDM_E_MISSING_CONTEXT, message).with_reason(code.as_str())
-            }
-            E::NotFound { .. } => Error::new(FLDM_E_NOT_FOUND, message),
-            E::InvalidInput { field, .. } => {
-                let e = Error::new(FLDM_E_INVALID_INPUT, message);
-                match field {
-                    Some(f) => e.with_reason(f),
-                    None => e,
-                }
-            }
-            E::Local(inner) => Error::from(inner),
-            E::Conflict { code, .. } => {
-                Error::new(FLDM_E_CONFLICT, message).with_reason(code.as_str())
-            }
-            E::Server { code, .. } => Error::new(FLDM_E_SERVER, message).with_reason(code),
-            E::Protocol(_) => Error::new(FLDM_E_PROTOCOL, message),
-            E::Audit(_) => Error::new(FLDM_E_AUDIT, message),
-            _ => Error::new(FLDM_E_INTERNAL, message),
-        }
+impl From<::fldm_client::Error> for Error {
+    fn from(e: ::fldm_client::Error) -> Self {
+        Error::from(bridge::Error::from(e))
     }
 }
 
 pub(crate) type Result<T, E = Error> = std::result::Result<T, E>;
-
-// --- the panic boundary ---------------------------------------------------------
-
-/// What an entry point returns when a panic was caught.
-pub(crate) trait OnPanic {
-    fn on_panic(message: String) -> Self;
-}
-
-impl OnPanic for *mut fldm_error {
-    fn on_panic(message: String) -> Self {
-        Error::new(
-            FLDM_E_PANIC,
-            format!("internal error: a panic was caught at the C boundary: {message}"),
-        )
-        .into_raw()
-    }
-}
-
-impl OnPanic for () {
-    fn on_panic(_: String) -> Self {}
-}
-
-impl OnPanic for i32 {
-    fn on_panic(_: String) -> Self {
-        0
-    }
-}
-
-impl OnPanic for u64 {
-    fn on_panic(_: String) -> Self {
-        0
-    }
-}
-
-impl<T> OnPanic for *const T {
-    fn on_panic(_: String) -> Self {
-        std::ptr::null()
-    }
-}
-
-/// The one panic boundary: every `extern "C"` function of this crate runs
-/// its body through `guard`, so a panic never unwinds into C. Panics become
-/// `FLDM_E_PANIC` errors for fallible functions and a neutral value
-/// (NULL, 0, nothing) for the others.
-pub(crate) fn guard<R: OnPanic>(body: impl FnOnce() -> R) -> R {
-    match catch_unwind(AssertUnwindSafe(body)) {
-        Ok(r) => r,
-        Err(payload) => {
-            let message = if let Some(s) = payload.downcast_ref::<&str>() {
-                (*s).to_string()
-            } else if let Some(s) = payload.downcast_ref::<String>() {
-                s.clone()
-            } else {
-                "unknown panic payload".to_string()
-            };
-            R::on_panic(message)
-        }
-    }
-}
-
-/// `guard` for fallible functions: `Ok` becomes NULL, `Err` an error object.
-pub(crate) fn fallible(body: impl FnOnce() -> Result<()>) -> *mut fldm_error {
-    guard(|| match body() {
-        Ok(()) => std::ptr::null_mut(),
-        Err(e) => e.into_raw(),
-    })
-}
 
 // --- C functions -------------------------------------------------------------------
 
@@ -287,7 +225,7 @@ pub unsafe extern "C" fn fldm_error_code(error: *const fldm_error) -> i32 {
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn fldm_error_message(error: *const fldm_error) -> *const c_char {
     // SAFETY: caller contract: NULL or a live error.
-    guard(|| unsafe { error.as_ref() }.map_or(std::ptr::null(), |e| e.message.as_ptr()))
+    guard(|| borrowed(unsafe { error.as_ref() }.map(|e| &e.message)))
 }
 
 /// A machine reason code where the error has one: the deny reason of
@@ -301,11 +239,39 @@ pub unsafe extern "C" fn fldm_error_message(error: *const fldm_error) -> *const 
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn fldm_error_reason(error: *const fldm_error) -> *const c_char {
     // SAFETY: caller contract: NULL or a live error.
-    guard(|| {
-        unsafe { error.as_ref() }
-            .and_then(|e| e.reason.as_ref())
-            .map_or(std::ptr::null(), |r| r.as_ptr())
-    })
+    guard(|| borrowed(unsafe { error.as_ref() }.and_then(|e| e.reason.as_ref())))
+}
+
+/// The request id of the hub call that failed, where the hub answered
+/// (denials, missing context, not found, invalid input, conflicts, hub
+/// failures): quote it when reporting a problem to the hub's operator.
+/// NULL for local errors and when the hub was not reached. Borrowed like
+/// the message.
+///
+/// # Safety
+/// `error` is NULL or a live error returned by this library.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fldm_error_request_id(error: *const fldm_error) -> *const c_char {
+    // SAFETY: caller contract: NULL or a live error.
+    guard(|| borrowed(unsafe { error.as_ref() }.and_then(|e| e.request_id.as_ref())))
+}
+
+/// The field the error concerns, where known: the request field of a
+/// malformed request (`FLDM_E_INVALID_ARGUMENT` from
+/// `fldm_client_call_json`), the path of an invalid value
+/// (`grundpersonalien.geschlecht`), the configuration setting of
+/// `FLDM_E_CONFIG`. NULL otherwise. Borrowed like the message.
+///
+/// # Safety
+/// `error` is NULL or a live error returned by this library.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fldm_error_field(error: *const fldm_error) -> *const c_char {
+    // SAFETY: caller contract: NULL or a live error.
+    guard(|| borrowed(unsafe { error.as_ref() }.and_then(|e| e.field.as_ref())))
+}
+
+fn borrowed(s: Option<&CString>) -> *const c_char {
+    s.map_or(std::ptr::null(), |s| s.as_ptr())
 }
 
 /// Free an error. NULL is allowed and does nothing.

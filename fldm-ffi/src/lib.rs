@@ -1,19 +1,23 @@
 //! # fldm-ffi: the C ABI of the FLDM SDK
 //!
 //! This crate has no logic of its own: every function checks its pointers,
-//! converts strings, calls `fldm-core` or `fldm-client`, and converts the
-//! result. The conventions (handles, ownership, errors, strings, threads,
+//! converts strings, calls the bridge (`fldm_client::bridge`, which the
+//! Python module shares) or `fldm-core`, and converts the result and the
+//! error. The conventions (handles, ownership, errors, strings, threads,
 //! versioning, linking) are specified in `docs/c-api.md`; the header
 //! `include/fldm.h` is generated from this crate by a pinned cbindgen and
 //! committed.
 //!
 //! Every entry point runs its body through one panic boundary
-//! (`error::guard`), so a panic never unwinds into C.
+//! (`boundary::guard`), so a panic never unwinds into C.
 #![allow(non_camel_case_types)]
 // The C ABI needs `unsafe`; the workspace denies it elsewhere.
 #![allow(unsafe_code)]
+#![deny(missing_docs)]
+#![deny(rustdoc::broken_intra_doc_links)]
 
 mod audit;
+mod boundary;
 mod client;
 mod error;
 mod person;
@@ -44,7 +48,7 @@ const VERSION_C: &str = concat!(env!("CARGO_PKG_VERSION"), "\0");
 /// the program was compiled with.
 #[unsafe(no_mangle)]
 pub extern "C" fn fldm_version() -> *const c_char {
-    error::guard(|| VERSION_C.as_ptr().cast::<c_char>())
+    boundary::guard(|| VERSION_C.as_ptr().cast::<c_char>())
 }
 
 /// Free a string returned by this library. NULL is allowed.
@@ -55,7 +59,7 @@ pub extern "C" fn fldm_version() -> *const c_char {
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn fldm_string_free(s: *mut c_char) {
     // SAFETY: caller contract.
-    error::guard(|| unsafe { ptr::free_string(s) })
+    boundary::guard(|| unsafe { ptr::free_string(s) })
 }
 
 /// TEST ONLY: panics inside the library, to show that the panic boundary
@@ -65,7 +69,7 @@ pub unsafe extern "C" fn fldm_string_free(s: *mut c_char) {
 /// (The panic message is also printed to stderr by the default panic hook.)
 #[unsafe(no_mangle)]
 pub extern "C" fn fldm_test_panic() -> *mut fldm_error {
-    error::fallible(|| {
+    boundary::fallible(|| {
         let v: Vec<u8> = Vec::new();
         // An out-of-bounds index: a real bug pattern, not a `panic!` call.
         let i = std::hint::black_box(3usize);

@@ -1,13 +1,18 @@
 //! `fldm_person`: a Kerndatensatz record, with typed accessors for the
 //! Grundpersonalien and JSON/XML text.
+//!
+//! Every string accessor writes an owned string (free with
+//! `fldm_string_free`), or NULL when the record does not carry the value
+//! (not disclosed, unknown, or "nicht vorhanden").
 
 use std::ffi::c_char;
 
 use fldm_core::codec::{json, xml};
 use fldm_core::record::{NamePart, Person};
 
-use crate::error::{Error, FLDM_E_INVALID_ARGUMENT, fallible, fldm_error, guard};
-use crate::ptr::{Out, free_box, handle, str_arg};
+use crate::boundary::{fallible, guard};
+use crate::error::{Error, FLDM_E_INVALID_ARGUMENT, fldm_error};
+use crate::ptr::{Out, free_box, handle, new_from_str, opt_string_out, string_out};
 
 /// A person record (Kerndatensatz), immutable. Owned by the caller; free
 /// with `fldm_person_free`. Safe to read from several threads at once.
@@ -26,13 +31,13 @@ pub unsafe extern "C" fn fldm_person_from_json(
     json: *const c_char,
     out: *mut *mut fldm_person,
 ) -> *mut fldm_error {
-    fallible(|| {
-        // SAFETY: caller contract.
-        let (text, out) = unsafe { (str_arg(json, "json")?, Out::new(out, "out")?) };
-        let p = json::person_from_json(text, json::Strictness::Strict)?;
-        out.write_box(fldm_person { inner: p });
-        Ok(())
-    })
+    // SAFETY: caller contract.
+    unsafe {
+        new_from_str(json, "json", out, |text| {
+            let inner = json::person_from_json(text, json::Strictness::Strict)?;
+            Ok(fldm_person { inner })
+        })
+    }
 }
 
 /// Decode a person from an XML document with the root `<fldm:person>`.
@@ -44,13 +49,14 @@ pub unsafe extern "C" fn fldm_person_from_xml(
     xml: *const c_char,
     out: *mut *mut fldm_person,
 ) -> *mut fldm_error {
-    fallible(|| {
-        // SAFETY: caller contract.
-        let (text, out) = unsafe { (str_arg(xml, "xml")?, Out::new(out, "out")?) };
-        let p = xml::person_from_xml(text)?;
-        out.write_box(fldm_person { inner: p });
-        Ok(())
-    })
+    // SAFETY: caller contract.
+    unsafe {
+        new_from_str(xml, "xml", out, |text| {
+            Ok(fldm_person {
+                inner: xml::person_from_xml(text)?,
+            })
+        })
+    }
 }
 
 /// Free a person. NULL is allowed.
@@ -72,12 +78,12 @@ pub unsafe extern "C" fn fldm_person_to_json(
     person: *const fldm_person,
     out: *mut *mut c_char,
 ) -> *mut fldm_error {
-    fallible(|| {
-        // SAFETY: caller contract.
-        let (p, out) = unsafe { (handle(person, "person")?, Out::new(out, "out")?) };
-        out.write_string(json::person_to_json(&p.inner));
-        Ok(())
-    })
+    // SAFETY: caller contract.
+    unsafe {
+        string_out(person, "person", out, |p| {
+            Ok(json::person_to_json(&p.inner))
+        })
+    }
 }
 
 /// Encode as an XML document with the root `<fldm:person>`.
@@ -89,27 +95,22 @@ pub unsafe extern "C" fn fldm_person_to_xml(
     person: *const fldm_person,
     out: *mut *mut c_char,
 ) -> *mut fldm_error {
-    fallible(|| {
-        // SAFETY: caller contract.
-        let (p, out) = unsafe { (handle(person, "person")?, Out::new(out, "out")?) };
-        out.write_string(xml::person_to_xml(&p.inner));
-        Ok(())
-    })
+    // SAFETY: caller contract.
+    unsafe { string_out(person, "person", out, |p| Ok(xml::person_to_xml(&p.inner))) }
 }
 
 /// Shared body of the string accessors: `*out` is an owned string, or NULL
 /// when the record does not carry the value.
-fn accessor(
+///
+/// # Safety
+/// `person` is NULL or live; `out` is NULL or valid for a write.
+unsafe fn accessor(
     person: *const fldm_person,
     out: *mut *mut c_char,
     get: impl FnOnce(&Person) -> Option<String>,
 ) -> *mut fldm_error {
-    fallible(|| {
-        // SAFETY: the callers' contract (live person, writable out).
-        let (p, out) = unsafe { (handle(person, "person")?, Out::new(out, "out")?) };
-        out.write_opt_string(get(&p.inner));
-        Ok(())
-    })
+    // SAFETY: caller contract.
+    unsafe { opt_string_out(person, "person", out, |p| Ok(get(&p.inner))) }
 }
 
 fn name(n: &Option<NamePart>) -> Option<String> {
@@ -117,10 +118,7 @@ fn name(n: &Option<NamePart>) -> Option<String> {
 }
 
 /// The FLDM id (always present).
-///
-/// `*out` is an owned string (free with `fldm_string_free`), or NULL when
-/// the record does not carry the value (not disclosed, unknown, or
-/// "nicht vorhanden").
+/// `*out`: owned string, NULL when absent (see the module notes).
 ///
 /// # Safety
 /// `person` is a live person; `out` is valid for a write.
@@ -129,14 +127,12 @@ pub unsafe extern "C" fn fldm_person_fldm_id(
     person: *const fldm_person,
     out: *mut *mut c_char,
 ) -> *mut fldm_error {
-    accessor(person, out, |p: &Person| Some(p.fldm_id.to_string()))
+    // SAFETY: caller contract.
+    unsafe { accessor(person, out, |p: &Person| Some(p.fldm_id.to_string())) }
 }
 
 /// The AZR-Nummer.
-///
-/// `*out` is an owned string (free with `fldm_string_free`), or NULL when
-/// the record does not carry the value (not disclosed, unknown, or
-/// "nicht vorhanden").
+/// `*out`: owned string, NULL when absent (see the module notes).
 ///
 /// # Safety
 /// `person` is a live person; `out` is valid for a write.
@@ -145,16 +141,16 @@ pub unsafe extern "C" fn fldm_person_azr_nummer(
     person: *const fldm_person,
     out: *mut *mut c_char,
 ) -> *mut fldm_error {
-    accessor(person, out, |p: &Person| {
-        p.azr_nummer.as_ref().map(|a| a.to_string())
-    })
+    // SAFETY: caller contract.
+    unsafe {
+        accessor(person, out, |p: &Person| {
+            p.azr_nummer.as_ref().map(|a| a.to_string())
+        })
+    }
 }
 
 /// Familienname.
-///
-/// `*out` is an owned string (free with `fldm_string_free`), or NULL when
-/// the record does not carry the value (not disclosed, unknown, or
-/// "nicht vorhanden").
+/// `*out`: owned string, NULL when absent (see the module notes).
 ///
 /// # Safety
 /// `person` is a live person; `out` is valid for a write.
@@ -163,16 +159,16 @@ pub unsafe extern "C" fn fldm_person_familienname(
     person: *const fldm_person,
     out: *mut *mut c_char,
 ) -> *mut fldm_error {
-    accessor(person, out, |p: &Person| {
-        name(&p.grundpersonalien.familienname)
-    })
+    // SAFETY: caller contract.
+    unsafe {
+        accessor(person, out, |p: &Person| {
+            name(&p.grundpersonalien.familienname)
+        })
+    }
 }
 
 /// Geburtsname.
-///
-/// `*out` is an owned string (free with `fldm_string_free`), or NULL when
-/// the record does not carry the value (not disclosed, unknown, or
-/// "nicht vorhanden").
+/// `*out`: owned string, NULL when absent (see the module notes).
 ///
 /// # Safety
 /// `person` is a live person; `out` is valid for a write.
@@ -181,16 +177,16 @@ pub unsafe extern "C" fn fldm_person_geburtsname(
     person: *const fldm_person,
     out: *mut *mut c_char,
 ) -> *mut fldm_error {
-    accessor(person, out, |p: &Person| {
-        name(&p.grundpersonalien.geburtsname)
-    })
+    // SAFETY: caller contract.
+    unsafe {
+        accessor(person, out, |p: &Person| {
+            name(&p.grundpersonalien.geburtsname)
+        })
+    }
 }
 
 /// Vornamen.
-///
-/// `*out` is an owned string (free with `fldm_string_free`), or NULL when
-/// the record does not carry the value (not disclosed, unknown, or
-/// "nicht vorhanden").
+/// `*out`: owned string, NULL when absent (see the module notes).
 ///
 /// # Safety
 /// `person` is a live person; `out` is valid for a write.
@@ -199,14 +195,12 @@ pub unsafe extern "C" fn fldm_person_vornamen(
     person: *const fldm_person,
     out: *mut *mut c_char,
 ) -> *mut fldm_error {
-    accessor(person, out, |p: &Person| name(&p.grundpersonalien.vornamen))
+    // SAFETY: caller contract.
+    unsafe { accessor(person, out, |p: &Person| name(&p.grundpersonalien.vornamen)) }
 }
 
 /// Geburtsdatum as text: `YYYY-MM-DD`, `YYYY-MM`, `YYYY` or `unbekannt`.
-///
-/// `*out` is an owned string (free with `fldm_string_free`), or NULL when
-/// the record does not carry the value (not disclosed, unknown, or
-/// "nicht vorhanden").
+/// `*out`: owned string, NULL when absent (see the module notes).
 ///
 /// # Safety
 /// `person` is a live person; `out` is valid for a write.
@@ -215,19 +209,19 @@ pub unsafe extern "C" fn fldm_person_geburtsdatum(
     person: *const fldm_person,
     out: *mut *mut c_char,
 ) -> *mut fldm_error {
-    accessor(person, out, |p: &Person| {
-        p.grundpersonalien
-            .geburtsdatum
-            .as_ref()
-            .map(|d| d.to_text())
-    })
+    // SAFETY: caller contract.
+    unsafe {
+        accessor(person, out, |p: &Person| {
+            p.grundpersonalien
+                .geburtsdatum
+                .as_ref()
+                .map(|d| d.to_text())
+        })
+    }
 }
 
 /// Geburtsort.
-///
-/// `*out` is an owned string (free with `fldm_string_free`), or NULL when
-/// the record does not carry the value (not disclosed, unknown, or
-/// "nicht vorhanden").
+/// `*out`: owned string, NULL when absent (see the module notes).
 ///
 /// # Safety
 /// `person` is a live person; `out` is valid for a write.
@@ -236,19 +230,19 @@ pub unsafe extern "C" fn fldm_person_geburtsort(
     person: *const fldm_person,
     out: *mut *mut c_char,
 ) -> *mut fldm_error {
-    accessor(person, out, |p: &Person| {
-        p.grundpersonalien
-            .geburtsort
-            .as_ref()
-            .map(|t| t.as_str().to_string())
-    })
+    // SAFETY: caller contract.
+    unsafe {
+        accessor(person, out, |p: &Person| {
+            p.grundpersonalien
+                .geburtsort
+                .as_ref()
+                .map(|t| t.as_str().to_string())
+        })
+    }
 }
 
 /// Geschlecht code (XInneres list `geschlecht`): `m`, `w`, `x` or `d`.
-///
-/// `*out` is an owned string (free with `fldm_string_free`), or NULL when
-/// the record does not carry the value (not disclosed, unknown, or
-/// "nicht vorhanden").
+/// `*out`: owned string, NULL when absent (see the module notes).
 ///
 /// # Safety
 /// `person` is a live person; `out` is valid for a write.
@@ -257,18 +251,18 @@ pub unsafe extern "C" fn fldm_person_geschlecht(
     person: *const fldm_person,
     out: *mut *mut c_char,
 ) -> *mut fldm_error {
-    accessor(person, out, |p: &Person| {
-        p.grundpersonalien
-            .geschlecht
-            .map(|g| g.as_str().to_string())
-    })
+    // SAFETY: caller contract.
+    unsafe {
+        accessor(person, out, |p: &Person| {
+            p.grundpersonalien
+                .geschlecht
+                .map(|g| g.as_str().to_string())
+        })
+    }
 }
 
 /// The current address (`anschrift.aktuell`) as a JSON object.
-///
-/// `*out` is an owned string (free with `fldm_string_free`), or NULL when
-/// the record does not carry the value (not disclosed, unknown, or
-/// "nicht vorhanden").
+/// `*out`: owned string, NULL when absent (see the module notes).
 ///
 /// # Safety
 /// `person` is a live person; `out` is valid for a write.
@@ -277,20 +271,20 @@ pub unsafe extern "C" fn fldm_person_anschrift_json(
     person: *const fldm_person,
     out: *mut *mut c_char,
 ) -> *mut fldm_error {
-    accessor(person, out, |p: &Person| {
-        p.anschrift
-            .aktuell
-            .as_ref()
-            .and_then(|a| serde_json::to_string(a).ok())
-    })
+    // SAFETY: caller contract.
+    unsafe {
+        accessor(person, out, |p: &Person| {
+            p.anschrift
+                .aktuell
+                .as_ref()
+                .and_then(|a| serde_json::to_string(a).ok())
+        })
+    }
 }
 
 /// The catalogue names of the attributes the record carries, as a JSON
 /// array (e.g. `["grundpersonalien.familienname", ...]`).
-///
-/// `*out` is an owned string (free with `fldm_string_free`), or NULL when
-/// the record does not carry the value (not disclosed, unknown, or
-/// "nicht vorhanden").
+/// `*out`: owned string, NULL when absent (see the module notes).
 ///
 /// # Safety
 /// `person` is a live person; `out` is valid for a write.
@@ -299,9 +293,12 @@ pub unsafe extern "C" fn fldm_person_attributes_json(
     person: *const fldm_person,
     out: *mut *mut c_char,
 ) -> *mut fldm_error {
-    accessor(person, out, |p: &Person| {
-        serde_json::to_string(&fldm_core::attribute::present(p).names()).ok()
-    })
+    // SAFETY: caller contract.
+    unsafe {
+        accessor(person, out, |p: &Person| {
+            serde_json::to_string(&fldm_core::attribute::present(p).names()).ok()
+        })
+    }
 }
 
 /// Number of Staatsangehörigkeiten.

@@ -1,16 +1,15 @@
 //! Local policy functions: load, decide, apply, explain (no hub needed).
+//! The work and the JSON forms are the bridge's (`fldm_client::bridge`).
 
 use std::ffi::c_char;
 
-use fldm_core::codec::{json, xml};
-use fldm_core::date::Datum;
-use fldm_core::policy::{self, Decision, Operation, Permit, Policy, Request};
+use ::fldm_client::bridge::{self, view};
+use fldm_core::policy::{Permit, Policy};
 
-use crate::error::{
-    Error, FLDM_E_INVALID_ARGUMENT, FLDM_E_POLICY_DENIED, Result, fallible, fldm_error, guard,
-};
+use crate::boundary::{fallible, guard};
+use crate::error::fldm_error;
 use crate::person::fldm_person;
-use crate::ptr::{Out, free_box, handle, opt_str_arg, str_arg};
+use crate::ptr::{Out, free_box, handle, new_from_str, opt_str_arg, str_arg, string_out};
 
 /// A loaded, validated policy; immutable and safe to share between threads.
 #[derive(Debug)]
@@ -35,14 +34,14 @@ pub unsafe extern "C" fn fldm_policy_load(
     path: *const c_char,
     out: *mut *mut fldm_policy,
 ) -> *mut fldm_error {
-    fallible(|| {
-        // SAFETY: caller contract.
-        let (path, out) = unsafe { (str_arg(path, "path")?, Out::new(out, "out")?) };
-        out.write_box(fldm_policy {
-            inner: Policy::load(path)?,
-        });
-        Ok(())
-    })
+    // SAFETY: caller contract.
+    unsafe {
+        new_from_str(path, "path", out, |path| {
+            Ok(fldm_policy {
+                inner: Policy::load(path)?,
+            })
+        })
+    }
 }
 
 /// Parse and validate policy text; `source_name` is used in error messages.
@@ -91,53 +90,11 @@ pub unsafe extern "C" fn fldm_policy_info_json(
     policy: *const fldm_policy,
     out: *mut *mut c_char,
 ) -> *mut fldm_error {
-    fallible(|| {
-        // SAFETY: caller contract.
-        let (p, out) = unsafe { (handle(policy, "policy")?, Out::new(out, "out")?) };
-        let p = &p.inner;
-        let v = serde_json::json!({"id": p.id(), "hash": p.hash(), "source": p.source_name()});
-        out.write_string(v.to_string());
-        Ok(())
-    })
-}
-
-fn parse_date(date: Option<&str>) -> Result<Datum> {
-    match date {
-        None => Ok(policy::today_utc()?),
-        Some(d) => Datum::parse(d).map_err(|k| {
-            Error::from(fldm_core::Error::Validation(
-                fldm_core::ValidationError::new("date", k),
-            ))
-        }),
-    }
-}
-
-pub(crate) fn decide(
-    policy: &Policy,
-    office: &str,
-    operation: &str,
-    purpose: Option<&str>,
-    case_reference: Option<&str>,
-    date: Option<&str>,
-) -> Result<Permit> {
-    let operation = Operation::parse(operation).ok_or_else(|| {
-        Error::new(
-            FLDM_E_INVALID_ARGUMENT,
-            "operation must be one of read, search, write, changes, statistics, audit",
-        )
-    })?;
-    let request = Request {
-        office,
-        operation,
-        purpose,
-        case_reference,
-        date: parse_date(date)?,
-    };
-    match policy.decide(&request) {
-        Decision::Permit(p) => Ok(p),
-        Decision::Deny(d) => {
-            Err(Error::new(FLDM_E_POLICY_DENIED, d.to_string()).with_reason(d.reason.code()))
-        }
+    // SAFETY: caller contract.
+    unsafe {
+        string_out(policy, "policy", out, |p| {
+            Ok(bridge::to_json(&view::PolicyInfoView::from(&p.inner))?)
+        })
     }
 }
 
@@ -174,7 +131,7 @@ pub unsafe extern "C" fn fldm_policy_decide(
                 Out::new(out, "out")?,
             )
         };
-        let permit = decide(&p.inner, office, operation, purpose, case, date)?;
+        let permit = bridge::permit(&p.inner, office, operation, purpose, case, date)?;
         out.write_box(fldm_permit { inner: permit });
         Ok(())
     })
@@ -190,9 +147,10 @@ pub unsafe extern "C" fn fldm_permit_free(permit: *mut fldm_permit) {
     guard(|| unsafe { free_box(permit) })
 }
 
-/// The permit as JSON: rule id, legal basis (law, section, citation),
-/// permitted attributes, transformations, policy hash, case reference
-/// requirement and retention.
+/// The permit as JSON: rule id, operation, legal basis (law, section,
+/// citation), permitted attributes, transformations, case reference
+/// requirement, retention (ISO 8601 duration such as `P6M`, and
+/// `retention_text`, e.g. `6 months`) and policy hash.
 ///
 /// # Safety
 /// `permit` is a live permit; `out` is valid for a write.
@@ -201,24 +159,12 @@ pub unsafe extern "C" fn fldm_permit_to_json(
     permit: *const fldm_permit,
     out: *mut *mut c_char,
 ) -> *mut fldm_error {
-    fallible(|| {
-        // SAFETY: caller contract.
-        let (p, out) = unsafe { (handle(permit, "permit")?, Out::new(out, "out")?) };
-        let p = &p.inner;
-        let lb = p.legal_basis();
-        let v = serde_json::json!({
-            "rule_id": p.rule_id(),
-            "operation": p.operation().as_str(),
-            "legal_basis": {"law": lb.law, "section": lb.section, "citation": lb.citation},
-            "attributes": p.attributes().names(),
-            "transformations": p.transformations().iter().map(|t| t.as_str()).collect::<Vec<_>>(),
-            "case_reference_required": p.case_reference_required(),
-            "retention": p.retention().map(|r| r.iso8601()),
-            "policy_hash": p.policy_hash(),
-        });
-        out.write_string(v.to_string());
-        Ok(())
-    })
+    // SAFETY: caller contract.
+    unsafe {
+        string_out(permit, "permit", out, |p| {
+            Ok(bridge::to_json(&view::PermitView::from(&p.inner))?)
+        })
+    }
 }
 
 /// The id of the deciding rule (owned string).
@@ -230,12 +176,8 @@ pub unsafe extern "C" fn fldm_permit_rule_id(
     permit: *const fldm_permit,
     out: *mut *mut c_char,
 ) -> *mut fldm_error {
-    fallible(|| {
-        // SAFETY: caller contract.
-        let (p, out) = unsafe { (handle(permit, "permit")?, Out::new(out, "out")?) };
-        out.write_string(p.inner.rule_id().to_string());
-        Ok(())
-    })
+    // SAFETY: caller contract.
+    unsafe { string_out(permit, "permit", out, |p| Ok(p.inner.rule_id().to_string())) }
 }
 
 /// The legal basis in short form, e.g. `§ 14 Abs. 1 AZRG` (owned string).
@@ -247,12 +189,8 @@ pub unsafe extern "C" fn fldm_permit_legal_basis(
     permit: *const fldm_permit,
     out: *mut *mut c_char,
 ) -> *mut fldm_error {
-    fallible(|| {
-        // SAFETY: caller contract.
-        let (p, out) = unsafe { (handle(permit, "permit")?, Out::new(out, "out")?) };
-        out.write_string(p.inner.legal_basis().short());
-        Ok(())
-    })
+    // SAFETY: caller contract.
+    unsafe { string_out(permit, "permit", out, |p| Ok(p.inner.legal_basis().short())) }
 }
 
 /// Apply the permit to a person: `*out` is a new person holding exactly the
@@ -282,9 +220,30 @@ pub unsafe extern "C" fn fldm_permit_apply(
     })
 }
 
-pub(crate) fn apply_json(permit: &Permit, record: &str) -> Result<String> {
-    let p = json::person_from_json(record, json::Strictness::Strict)?;
-    Ok(json::person_to_json(&permit.apply(&p)))
+/// Shared body of the two text forms of `apply`.
+///
+/// # Safety
+/// `permit` is NULL or live; `record` is NULL or NUL-terminated; `out` is
+/// NULL or valid for a write.
+unsafe fn apply_text(
+    permit: *const fldm_permit,
+    record: *const c_char,
+    record_name: &str,
+    out: *mut *mut c_char,
+    apply: fn(&Permit, &str) -> bridge::Result<String>,
+) -> *mut fldm_error {
+    fallible(|| {
+        // SAFETY: caller contract.
+        let (permit, record, out) = unsafe {
+            (
+                handle(permit, "permit")?,
+                str_arg(record, record_name)?,
+                Out::new(out, "out")?,
+            )
+        };
+        out.write_string(apply(&permit.inner, record)?);
+        Ok(())
+    })
 }
 
 /// Apply the permit to one JSON record (strictly decoded and validated);
@@ -298,18 +257,8 @@ pub unsafe extern "C" fn fldm_permit_apply_json(
     record_json: *const c_char,
     out: *mut *mut c_char,
 ) -> *mut fldm_error {
-    fallible(|| {
-        // SAFETY: caller contract.
-        let (permit, record, out) = unsafe {
-            (
-                handle(permit, "permit")?,
-                str_arg(record_json, "record_json")?,
-                Out::new(out, "out")?,
-            )
-        };
-        out.write_string(apply_json(&permit.inner, record)?);
-        Ok(())
-    })
+    // SAFETY: caller contract.
+    unsafe { apply_text(permit, record_json, "record_json", out, bridge::apply_json) }
 }
 
 /// Apply the permit to one XML record (`<fldm:person>` document); `*out` is
@@ -323,24 +272,14 @@ pub unsafe extern "C" fn fldm_permit_apply_xml(
     record_xml: *const c_char,
     out: *mut *mut c_char,
 ) -> *mut fldm_error {
-    fallible(|| {
-        // SAFETY: caller contract.
-        let (permit, record, out) = unsafe {
-            (
-                handle(permit, "permit")?,
-                str_arg(record_xml, "record_xml")?,
-                Out::new(out, "out")?,
-            )
-        };
-        let p = xml::person_from_xml(record)?;
-        out.write_string(xml::person_to_xml(&permit.inner.apply(&p)));
-        Ok(())
-    })
+    // SAFETY: caller contract.
+    unsafe { apply_text(permit, record_xml, "record_xml", out, bridge::apply_xml) }
 }
 
 /// What `office` (NULL: all) receives for `purpose` (NULL: all), and why.
 /// `format`: `text`, `markdown`, `csv` (the DSGVO Art. 30 matrix) or `json`
-/// (an array of rows).
+/// (an array of rows; retention as an ISO 8601 duration such as `P6M`
+/// plus `retention_text`, e.g. `6 months`).
 ///
 /// # Safety
 /// `policy` is live; the strings are NUL-terminated or NULL where allowed;
@@ -364,39 +303,7 @@ pub unsafe extern "C" fn fldm_policy_explain(
                 Out::new(out, "out")?,
             )
         };
-        let rows = p.inner.explain(office, purpose);
-        let text = match format {
-            "text" => policy::to_text(&rows),
-            "markdown" => policy::to_markdown(&rows),
-            "csv" => policy::to_csv(&rows),
-            "json" => serde_json::Value::Array(
-                rows.iter()
-                    .map(|r| {
-                        serde_json::json!({
-                            "office": r.office,
-                            "office_name": r.office_name,
-                            "purpose": r.purpose,
-                            "purpose_name": r.purpose_name,
-                            "operation": r.operation.as_str(),
-                            "rule_id": r.rule_id,
-                            "attributes": r.attributes,
-                            "transformations": r.transformations.iter().map(|t| t.as_str()).collect::<Vec<_>>(),
-                            "legal_basis": {"law": r.legal_basis.law, "section": r.legal_basis.section, "citation": r.legal_basis.citation},
-                            "case_reference_required": r.case_reference_required,
-                            "retention": r.retention.map(|x| x.iso8601()),
-                            "retention_note": r.retention_note,
-                        })
-                    })
-                    .collect(),
-            )
-            .to_string(),
-            _ => {
-                return Err(Error::new(
-                    FLDM_E_INVALID_ARGUMENT,
-                    "format must be one of text, markdown, csv, json",
-                ));
-            }
-        };
+        let text = bridge::explain(&p.inner, office, purpose, format)?;
         out.write_string(text);
         Ok(())
     })
@@ -430,7 +337,7 @@ pub unsafe extern "C" fn fldm_bench_rust_apply_json(
         let start = std::time::Instant::now();
         let mut bytes = 0usize;
         for _ in 0..iterations {
-            let s = apply_json(&permit.inner, std::hint::black_box(record))?;
+            let s = bridge::apply_json(&permit.inner, std::hint::black_box(record))?;
             bytes = bytes.wrapping_add(s.len());
         }
         std::hint::black_box(bytes);

@@ -1,9 +1,12 @@
 //! Pointer handling shared by the entry points: checked arguments, out
-//! parameters written only on success, owned strings and handles.
+//! parameters written only on success, owned strings and handles, and the
+//! bodies of the common shapes ("handle in, string out", "string in,
+//! handle out").
 
 use std::ffi::{CStr, CString, c_char};
 
-use crate::error::{Error, FLDM_E_INVALID_UTF8, Result, c_string_lossy};
+use crate::boundary::fallible;
+use crate::error::{Error, FLDM_E_INVALID_UTF8, Result, c_string_lossy, fldm_error};
 
 /// A required UTF-8 string argument.
 ///
@@ -69,6 +72,11 @@ impl<T> Out<T> {
         }
     }
 
+    /// An out parameter the caller may leave NULL ("not wanted").
+    pub(crate) fn optional(p: *mut T) -> Option<Self> {
+        (!p.is_null()).then_some(Out(p))
+    }
+
     pub(crate) fn write(self, value: T) {
         // SAFETY: checked non-null in `new`; valid for writes by contract.
         unsafe { self.0.write(value) }
@@ -114,4 +122,57 @@ pub(crate) unsafe fn free_string(p: *mut c_char) {
         // SAFETY: caller contract: produced by `CString::into_raw`.
         drop(unsafe { CString::from_raw(p) });
     }
+}
+
+/// Body of the functions "live handle in, owned string (or NULL) out":
+/// checks both pointers, runs `get`, writes what it returns (NULL for
+/// `None`).
+///
+/// # Safety
+/// `h` is NULL or points to a live `H`; `out` is NULL or valid for a write.
+pub(crate) unsafe fn opt_string_out<H>(
+    h: *const H,
+    name: &str,
+    out: *mut *mut c_char,
+    get: impl FnOnce(&H) -> Result<Option<String>>,
+) -> *mut fldm_error {
+    fallible(|| {
+        // SAFETY: caller contract.
+        let (h, out) = unsafe { (handle(h, name)?, Out::new(out, "out")?) };
+        out.write_opt_string(get(h)?);
+        Ok(())
+    })
+}
+
+/// As [`opt_string_out`], for values that are always present.
+///
+/// # Safety
+/// As [`opt_string_out`].
+pub(crate) unsafe fn string_out<H>(
+    h: *const H,
+    name: &str,
+    out: *mut *mut c_char,
+    get: impl FnOnce(&H) -> Result<String>,
+) -> *mut fldm_error {
+    // SAFETY: caller contract.
+    unsafe { opt_string_out(h, name, out, |h| get(h).map(Some)) }
+}
+
+/// Body of the functions "string in, new handle out": checks both
+/// pointers and the UTF-8, runs `make`, writes the new handle.
+///
+/// # Safety
+/// `s` is NULL or NUL-terminated; `out` is NULL or valid for a write.
+pub(crate) unsafe fn new_from_str<T>(
+    s: *const c_char,
+    name: &str,
+    out: *mut *mut T,
+    make: impl FnOnce(&str) -> Result<T>,
+) -> *mut fldm_error {
+    fallible(|| {
+        // SAFETY: caller contract.
+        let (s, out) = unsafe { (str_arg(s, name)?, Out::new(out, "out")?) };
+        out.write_box(make(s)?);
+        Ok(())
+    })
 }

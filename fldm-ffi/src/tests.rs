@@ -322,3 +322,159 @@ fn audit_and_explain_errors_have_their_codes() {
         assert_eq!(index, 0);
     }
 }
+
+/// The text of a borrowed getter of an error, or `None` for NULL.
+fn getter(
+    e: *const fldm_error,
+    get: unsafe extern "C" fn(*const fldm_error) -> *const c_char,
+) -> Option<String> {
+    // SAFETY: a live error; the getter returns NULL or a borrowed string.
+    let p = unsafe { get(e) };
+    // SAFETY: non-null borrowed strings are NUL-terminated.
+    (!p.is_null()).then(|| {
+        unsafe { CStr::from_ptr(p) }
+            .to_str()
+            .expect("UTF-8")
+            .to_string()
+    })
+}
+
+/// A client with a valid development identity for a hub that is not
+/// running (requests that fail before sending need no hub).
+fn offline_client(dir: &std::path::Path) -> *mut fldm_client {
+    let pki = fldm_tls::generate_dev_pki(&["127.0.0.1"], &[("wohnungsamt", "Wohnungsamt")])
+        .expect("dev PKI");
+    pki.write_to(dir).expect("write PKI");
+    let p = |f: &str| c(&dir.join(f).display().to_string());
+    let mut cfg = ptr::null_mut();
+    let mut client = ptr::null_mut();
+    // SAFETY: valid arguments throughout.
+    unsafe {
+        ok(fldm_client_config_new(
+            c("https://127.0.0.1:9").as_ptr(),
+            &mut cfg,
+        ));
+        ok(fldm_client_config_set_ca_file(cfg, p("ca.pem").as_ptr()));
+        ok(fldm_client_config_set_identity_files(
+            cfg,
+            p("wohnungsamt.pem").as_ptr(),
+            p("wohnungsamt-key.pem").as_ptr(),
+        ));
+        ok(fldm_client_config_set_user(cfg, c("u").as_ptr()));
+        ok(fldm_client_config_set_no_journal(cfg));
+        ok(fldm_client_new(cfg, &mut client));
+        fldm_client_config_free(cfg);
+    }
+    client
+}
+
+#[test]
+fn call_json_errors_name_the_field_and_have_no_request_id() {
+    let dir = std::env::temp_dir().join(format!("fldm-ffi-call-json-{}", std::process::id()));
+    let client = offline_client(&dir);
+    let cases = [
+        (r#"{"op":"fly"}"#, FLDM_E_INVALID_ARGUMENT, Some("op")),
+        (
+            r#"{"op":"decide_correction","status":"accepted","purpose":"W01"}"#,
+            FLDM_E_INVALID_ARGUMENT,
+            Some("correction_id"),
+        ),
+        (
+            r#"{"op":"changes_page","purpose":"W01","limit":"many"}"#,
+            FLDM_E_INVALID_ARGUMENT,
+            Some("limit"),
+        ),
+        (r#"{"op":"health""#, FLDM_E_JSON, None),
+    ];
+    for (request, code, field) in cases {
+        let mut out = ptr::null_mut();
+        // SAFETY: valid arguments.
+        let e = unsafe { fldm_client_call_json(client, c(request).as_ptr(), &mut out) };
+        assert!(out.is_null(), "{request}: out written on failure");
+        if field.is_some() {
+            assert_eq!(getter(e, fldm_error_field).as_deref(), field, "{request}");
+        }
+        assert_eq!(getter(e, fldm_error_request_id), None, "{request}");
+        let (got, msg) = take(e);
+        assert_eq!(got, code, "{request}: {msg}");
+    }
+    // A failed connection is not a hub answer either: no request id.
+    let mut d = ptr::null_mut();
+    // SAFETY: valid arguments.
+    let e = unsafe {
+        fldm_client_get_person(
+            client,
+            c("P000000001").as_ptr(),
+            FLDM_ID_FLDM,
+            c("W01").as_ptr(),
+            ptr::null(),
+            &mut d,
+        )
+    };
+    assert_eq!(getter(e, fldm_error_request_id), None);
+    let (code, _) = take(e);
+    assert_eq!(code, FLDM_E_UNREACHABLE);
+    // SAFETY: live client.
+    unsafe { fldm_client_free(client) };
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_configuration_error_names_the_setting() {
+    let mut cfg = ptr::null_mut();
+    let mut client = ptr::null_mut();
+    // SAFETY: valid arguments throughout.
+    unsafe {
+        ok(fldm_client_config_new(
+            c("https://127.0.0.1:9").as_ptr(),
+            &mut cfg,
+        ));
+        ok(fldm_client_config_set_ca_file(
+            cfg,
+            c("/nonexistent/ca.pem").as_ptr(),
+        ));
+        ok(fldm_client_config_set_identity_files(
+            cfg,
+            c("/nonexistent/c.pem").as_ptr(),
+            c("/nonexistent/k.pem").as_ptr(),
+        ));
+        ok(fldm_client_config_set_user(cfg, c("u").as_ptr()));
+        // Neither a journal directory nor an explicit "no journal".
+        let e = fldm_client_new(cfg, &mut client);
+        assert_eq!(getter(e, fldm_error_field).as_deref(), Some("journal_dir"));
+        let (code, msg) = take(e);
+        assert_eq!(code, FLDM_E_CONFIG);
+        assert!(msg.contains("journal"), "{msg}");
+        assert!(client.is_null());
+        fldm_client_config_free(cfg);
+    }
+}
+
+#[test]
+fn explain_json_gives_retention_in_both_forms() {
+    let p = load_policy();
+    let mut s = ptr::null_mut();
+    // SAFETY: valid arguments.
+    ok(unsafe { fldm_policy_explain(p, ptr::null(), ptr::null(), c("json").as_ptr(), &mut s) });
+    let rows: serde_json::Value = serde_json::from_str(&owned(s)).expect("JSON");
+    let row = rows
+        .as_array()
+        .expect("array")
+        .iter()
+        .find(|r| !r["retention"].is_null())
+        .expect("a row with retention");
+    assert!(
+        row["retention"]
+            .as_str()
+            .is_some_and(|r| r.starts_with('P')),
+        "{row}"
+    );
+    assert!(
+        row["retention_text"]
+            .as_str()
+            .is_some_and(|r| r.contains(' ')),
+        "{row}"
+    );
+    // SAFETY: live policy.
+    unsafe { fldm_policy_free(p) };
+}

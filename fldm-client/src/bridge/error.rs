@@ -154,6 +154,48 @@ impl Error {
         }
     }
 
+    /// The local core error inside, if this is one.
+    fn core(&self) -> Option<&fldm_core::Error> {
+        match self {
+            Error::Core(e) | Error::Client(crate::Error::Local(e)) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// Where in the input a local error is: the 0-based record of
+    /// multi-record input, the file, the 1-based line and column, the
+    /// policy rule. Each part where known.
+    pub fn location(&self) -> Location {
+        use fldm_core::Error as E;
+        let Some(e) = self.core() else {
+            return Location::default();
+        };
+        let mut at = Location {
+            record_index: e.record_index(),
+            ..Location::default()
+        };
+        let inner = match e {
+            E::Record { source, .. } => source.as_ref(),
+            other => other,
+        };
+        match inner {
+            E::Json { line, column, .. } | E::Xml { line, column, .. } if *line > 0 => {
+                at.line = Some(*line);
+                at.column = Some(*column);
+            }
+            E::PolicyFile {
+                file, line, rule, ..
+            } => {
+                at.file = Some(file.clone());
+                at.line = Some(*line);
+                at.rule.clone_from(rule);
+            }
+            E::CodeList { source_name, .. } => at.file = Some(source_name.clone()),
+            _ => {}
+        }
+        at
+    }
+
     /// The JSON view of this error.
     pub fn view(&self) -> ErrorView {
         let problems = match self {
@@ -168,6 +210,7 @@ impl Error {
             reason: self.reason().map(str::to_string),
             status: self.status(),
             problems,
+            location: self.location(),
         }
     }
 }
@@ -291,7 +334,9 @@ impl ErrorKind {
 
 /// The error as it leaves the library, one JSON form for every face:
 /// `{"code", "message", "request_id"?, "field"?, "reason"?, "status"?,
-/// "problems"?}`. Absent values are left out.
+/// "problems"?, "record_index"?, "file"?, "line"?, "column"?, "rule"?}`.
+/// Absent values are left out. The Python exceptions carry the same
+/// names as attributes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ErrorView {
     /// The kind.
@@ -313,6 +358,30 @@ pub struct ErrorView {
     /// The problems found by a verification.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub problems: Vec<String>,
+    /// Where in the input a local error is.
+    #[serde(flatten)]
+    pub location: Location,
+}
+
+/// Where in the input an error is (each part where known); in the JSON
+/// view these are top-level keys, left out when absent.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Location {
+    /// 0-based index of the record in multi-record input.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record_index: Option<usize>,
+    /// The file (a policy file, a code list).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    /// 1-based line.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<usize>,
+    /// 1-based column.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub column: Option<usize>,
+    /// The policy rule the problem is in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
 }
 
 /// Result alias of the bridge.

@@ -32,7 +32,7 @@ pub mod view;
 #[cfg(test)]
 mod tests;
 
-pub use error::{Error, ErrorKind, ErrorView, MAX_PROBLEMS_IN_MESSAGE, Result};
+pub use error::{Error, ErrorKind, ErrorView, Location, MAX_PROBLEMS_IN_MESSAGE, Result};
 pub use local::{
     apply_json, apply_xml, context, decide, explain, explain_rows, parse_correction_status,
     parse_json, parse_operation, permit, to_json, verify_bundle, verify_dir,

@@ -18,50 +18,36 @@ use crate::error::Error;
 /// `journal_dir` is set or `no_journal` is true; with neither,
 /// [`ClientOptions::builder`] fails naming `journal_dir`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields)]
 pub struct ClientOptions {
     /// The hub's base URL, `https://host:port`. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub base_url: Option<String>,
     /// CA certificate file (PEM); only this CA is trusted. Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ca: Option<PathBuf>,
     /// The office's client certificate chain (PEM). Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cert: Option<PathBuf>,
     /// The office's private key (PEM). Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key: Option<PathBuf>,
     /// The retrieving person (user id). Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user: Option<String>,
     /// The requesting office, for the client journal (required with a
     /// journal; the hub takes the office from the certificate).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub office: Option<String>,
     /// The person responsible for the retrievals (default: the user).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub responsible_person: Option<String>,
     /// Timeout of one attempt in milliseconds (default 30000).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timeout_ms: Option<u64>,
     /// Connect timeout in milliseconds (default 10000).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub connect_timeout_ms: Option<u64>,
     /// Attempts per idempotent call including the first (default 4).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_attempts: Option<u32>,
     /// Directory of the client-stage audit journal.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub journal_dir: Option<PathBuf>,
     /// Ed25519 key (PKCS#8) that signs the journal's checkpoints.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub journal_signing_key: Option<PathBuf>,
     /// Pseudonym key file (default: generated in the journal directory).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub journal_pseudonym_key: Option<PathBuf>,
     /// Run without a client-stage journal (the hub still logs every access).
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub no_journal: bool,
 }
 
@@ -70,6 +56,11 @@ fn config(what: &str, message: &str) -> Error {
         what: what.to_string(),
         message: message.to_string(),
     }
+}
+
+/// A required setting, or the error naming it.
+fn required<'a, T>(value: &'a Option<T>, what: &str, message: &str) -> Result<&'a T, Error> {
+    value.as_ref().ok_or_else(|| config(what, message))
 }
 
 impl ClientOptions {
@@ -92,33 +83,22 @@ impl ClientOptions {
     /// setting (`base_url`, `ca`, `cert`, `key`, `user`, `journal_dir`) or a
     /// contradictory one; the files are read by the build.
     pub fn builder(&self) -> Result<HubClientBuilder, Error> {
-        let base = self
-            .base_url
-            .as_deref()
-            .ok_or_else(|| config("base_url", "the hub URL is required"))?;
-        let ca = self
-            .ca
-            .as_ref()
-            .ok_or_else(|| config("ca", "a CA certificate is required"))?;
-        let cert = self
-            .cert
-            .as_ref()
-            .ok_or_else(|| config("cert", "a client certificate is required"))?;
-        let key = self
-            .key
-            .as_ref()
-            .ok_or_else(|| config("key", "a client key is required"))?;
-        let user = self
-            .user
-            .as_deref()
-            .ok_or_else(|| config("user", "the retrieving person (user) is required"))?;
+        let base = required(&self.base_url, "base_url", "the hub URL is required")?;
+        let ca = required(&self.ca, "ca", "a CA certificate is required")?;
+        let cert = required(&self.cert, "cert", "a client certificate is required")?;
+        let key = required(&self.key, "key", "a client key is required")?;
+        let user = required(
+            &self.user,
+            "user",
+            "the retrieving person (user) is required",
+        )?;
         if self.max_attempts == Some(0) {
             return Err(config("max_attempts", "must be at least 1"));
         }
-        let mut b = HubClientBuilder::new(base)
+        let mut b = HubClientBuilder::new(base.as_str())
             .ca_pem_file(ca)
             .identity_pem_files(cert, key)
-            .user(user);
+            .user(user.as_str());
         if let Some(o) = &self.office {
             b = b.office(o.clone());
         }

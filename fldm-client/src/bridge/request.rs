@@ -33,13 +33,10 @@ pub enum Request {
         /// Purpose (Abrufzweck).
         purpose: String,
         /// Case reference (Geschäftszeichen).
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         case_reference: Option<String>,
         /// FLDM id.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         fldm_id: Option<String>,
         /// AZR-Nummer.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         azr_nummer: Option<String>,
     },
     /// Search by Grundpersonalien.
@@ -47,7 +44,6 @@ pub enum Request {
         /// Purpose (Abrufzweck).
         purpose: String,
         /// Case reference (Geschäftszeichen).
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         case_reference: Option<String>,
         /// The query.
         query: SearchRequest,
@@ -57,14 +53,12 @@ pub enum Request {
         /// Purpose (Abrufzweck).
         purpose: String,
         /// Case reference (Geschäftszeichen).
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         case_reference: Option<String>,
         /// The person.
         fldm_id: String,
         /// The new address.
         anschrift: Anschrift,
         /// Idempotency key (default: generated).
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         idempotency_key: Option<String>,
     },
     /// Report a correction (Berichtigung) to the owning office.
@@ -72,14 +66,12 @@ pub enum Request {
         /// Purpose (Abrufzweck).
         purpose: String,
         /// Case reference (Geschäftszeichen).
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         case_reference: Option<String>,
         /// The person.
         fldm_id: String,
         /// What is wrong.
         report: CorrectionReport,
         /// Idempotency key (default: generated).
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         idempotency_key: Option<String>,
     },
     /// Corrections addressed to the calling office.
@@ -87,10 +79,8 @@ pub enum Request {
         /// Purpose (Abrufzweck).
         purpose: String,
         /// Case reference (Geschäftszeichen).
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         case_reference: Option<String>,
         /// Only corrections with this status.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         status: Option<CorrectionStatus>,
     },
     /// Accept or reject a correction (owning office only).
@@ -98,14 +88,12 @@ pub enum Request {
         /// Purpose (Abrufzweck).
         purpose: String,
         /// Case reference (Geschäftszeichen).
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         case_reference: Option<String>,
         /// The correction.
         correction_id: u64,
         /// `accepted` or `rejected`.
         status: CorrectionStatus,
         /// Idempotency key (default: generated).
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         idempotency_key: Option<String>,
     },
     /// One page of the change feed.
@@ -113,13 +101,10 @@ pub enum Request {
         /// Purpose (Abrufzweck).
         purpose: String,
         /// Case reference (Geschäftszeichen).
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         case_reference: Option<String>,
         /// Entries after this cursor (default 0: from the beginning).
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         cursor: Option<u64>,
         /// Most entries (default [`DEFAULT_PAGE_LIMIT`]).
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         limit: Option<u32>,
     },
     /// The data-subject access report (data-protection office).
@@ -127,7 +112,6 @@ pub enum Request {
         /// Purpose (Abrufzweck).
         purpose: String,
         /// Case reference (Geschäftszeichen).
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         case_reference: Option<String>,
         /// The person.
         fldm_id: String,
@@ -322,11 +306,7 @@ fn request_error(obj: &Map<String, Value>, op: &str, message: &str) -> Error {
     for key in obj.keys().filter(|k| *k != "op") {
         let mut without = obj.clone();
         without.remove(key);
-        let changed = match serde_json::from_value::<Request>(Value::Object(without)) {
-            Ok(_) => true,
-            Err(e) => e.to_string() != message,
-        };
-        if changed {
+        if decode_error(without).is_none_or(|e| e != message) {
             return Error::request(
                 key.as_str(),
                 format!("request field {key:?}: {}", without_value(message)),
@@ -344,12 +324,14 @@ fn request_error(obj: &Map<String, Value>, op: &str, message: &str) -> Error {
 fn is_request_field(obj: &Map<String, Value>, field: &str) -> bool {
     let mut with = obj.clone();
     with.insert(field.to_string(), Value::Null);
-    match serde_json::from_value::<Request>(Value::Object(with)) {
-        Ok(_) => true,
-        Err(e) => !e
-            .to_string()
-            .starts_with(&format!("unknown field `{field}`")),
-    }
+    decode_error(with).is_none_or(|e| !e.starts_with(&format!("unknown field `{field}`")))
+}
+
+/// serde's message for `obj`, `None` if it decodes.
+fn decode_error(obj: Map<String, Value>) -> Option<String> {
+    serde_json::from_value::<Request>(Value::Object(obj))
+        .err()
+        .map(|e| e.to_string())
 }
 
 /// The name between `prefix` and the next backquote.

@@ -422,3 +422,23 @@ fn hub_answers_keep_their_wire_form() {
     .expect("encode");
     assert_eq!(v, json!({"corrections": []}));
 }
+
+#[test]
+fn local_errors_say_where_in_the_input_they_are() {
+    let e = Error::from(
+        Policy::from_str("format_version = 1\nid = \"x\"\nbogus = [\n", "broken.toml")
+            .expect_err("broken policy"),
+    );
+    assert_eq!(e.kind(), ErrorKind::PolicyFile);
+    let v = serde_json::to_value(e.view()).expect("encode");
+    assert_eq!(v["file"], "broken.toml", "{v}");
+    assert!(v["line"].as_u64().is_some_and(|l| l >= 1), "{v}");
+    let e = parse_json::<fldm_core::wire::SearchRequest>("{\"familienname\": 5}")
+        .expect_err("wrong type");
+    assert_eq!(e.kind(), ErrorKind::Json);
+    assert_eq!(e.field(), Some("familienname"));
+    let at = e.location();
+    assert_eq!(at.line, Some(1));
+    assert!(at.column.is_some());
+    assert_eq!(at.record_index, None);
+}

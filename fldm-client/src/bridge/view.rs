@@ -17,8 +17,8 @@ use fldm_core::audit::{Bundle, VerifyReport};
 use fldm_core::policy::{Decision, Denial, ExplainRow, LegalBasis, Permit, Policy, Retention};
 
 pub use fldm_core::wire::{
-    AccessReport, ChangeEntry as ChangeEvent, ChangesPage, Correction, Disclosure, Health,
-    LegalBasisInfo, SearchResponse as SearchResult, WriteResult,
+    AccessReport, ChangeEntry as ChangeEvent, ChangesPage, Correction, DecisionInfo, Disclosure,
+    Health, LegalBasisInfo, SearchResponse as SearchResult, WriteResult,
 };
 
 /// The legal basis of a rule: law, section, citation text.
@@ -28,6 +28,17 @@ pub fn legal_basis(lb: &LegalBasis) -> LegalBasisInfo {
         section: lb.section.clone(),
         citation: lb.citation.clone(),
     }
+}
+
+/// The short text form of a legal basis, `§ 14 Abs. 1 AZRG` (section,
+/// then law), the one form of `LegalBasis::short` and the audit records.
+pub fn legal_basis_short(lb: &LegalBasisInfo) -> String {
+    LegalBasis {
+        law: lb.law.clone(),
+        section: lb.section.clone(),
+        citation: String::new(),
+    }
+    .short()
 }
 
 fn retention_iso(r: Option<Retention>) -> Option<String> {
@@ -63,25 +74,17 @@ pub struct PermitView {
 
 impl From<&Permit> for PermitView {
     fn from(p: &Permit) -> Self {
+        let d = DecisionInfo::from_permit(p);
         PermitView {
-            rule_id: p.rule_id().to_string(),
+            rule_id: d.rule_id,
             operation: p.operation().as_str().to_string(),
-            legal_basis: legal_basis(p.legal_basis()),
-            attributes: p
-                .attributes()
-                .names()
-                .into_iter()
-                .map(String::from)
-                .collect(),
-            transformations: p
-                .transformations()
-                .iter()
-                .map(|t| t.as_str().to_string())
-                .collect(),
+            legal_basis: d.legal_basis,
+            attributes: d.attributes,
+            transformations: d.transformations,
             case_reference_required: p.case_reference_required(),
             retention: retention_iso(p.retention()),
             retention_text: retention_text(p.retention()),
-            policy_hash: p.policy_hash().to_string(),
+            policy_hash: d.policy_hash,
         }
     }
 }
