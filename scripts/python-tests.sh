@@ -12,6 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 VENV="${VENV:-${FLDM_VENV:-$ROOT/.venv}}"
+case "$VENV" in /*) ;; *) VENV="$ROOT/$VENV" ;; esac  # the import check runs elsewhere
 PY="$VENV/bin/python"
 : "${FLDM_BIN:=$ROOT/target/debug/fldm}"
 export FLDM_BIN

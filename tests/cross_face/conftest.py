@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from libfldm import ROOT, Lib
+from libfldm import ROOT, Lib, Policy
 
 
 def _library() -> Path:
@@ -22,29 +22,9 @@ def _library() -> Path:
     return path
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line(
-        "markers",
-        "bridge_views: compares views and error texts that a libfldm built before the C face "
-        "converted the bridge gives in its own form (expected to differ there)",
-    )
-
-
 @pytest.fixture(scope="session")
 def lib() -> Lib:
     return Lib(_library())
-
-
-@pytest.fixture(autouse=True)
-def _older_c_face(request: pytest.FixtureRequest) -> None:
-    """With a libfldm that predates the bridge, the tests marked
-    ``bridge_views`` are expected to fail (and reported as such); with a
-    current one they must pass."""
-    if request.node.get_closest_marker("bridge_views") is None:
-        return
-    lib: Lib = request.getfixturevalue("lib")
-    if not lib.on_bridge:
-        request.applymarker(pytest.mark.xfail(reason="libfldm predates the bridge's views", strict=False))
 
 
 @pytest.fixture(scope="session")
@@ -53,7 +33,7 @@ def policy_path() -> Path:
 
 
 @pytest.fixture(scope="session")
-def c_policy(lib: Lib, policy_path: Path) -> Iterator[object]:
+def c_policy(lib: Lib, policy_path: Path) -> Iterator[Policy]:
     p = lib.policy(policy_path)
     yield p
     p.close()

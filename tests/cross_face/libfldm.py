@@ -113,12 +113,6 @@ class Lib:
             f.argtypes = [P, OUT]
             self.optional["fldm_error_to_json"] = f
 
-    @property
-    def on_bridge(self) -> bool:
-        """Whether the library converts the bridge's error view (its error
-        objects carry the request id, as the bridge's do)."""
-        return "fldm_error_request_id" in self.optional
-
     # --- errors and strings -------------------------------------------------
 
     def _take_string(self, ptr: Optional[int]) -> str:

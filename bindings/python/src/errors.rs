@@ -24,16 +24,19 @@
 //! | `audit_tampered`, `bundle_invalid`                          | `AuditTampered`    |
 //! | `internal` (and kinds added later)                          | `FldmError`        |
 //!
-//! Attributes on every instance: `code` (the kind), `request_id`, `field`,
-//! `reason`, `status`, `problems` from the view, and where a decoding or
-//! policy-file error says where it happened, `record_index`, `line`,
-//! `column`, `file`, `rule` (`None` where not applicable).
+//! The attributes are the keys of the view's JSON form (the C error object
+//! gives the same values): `code` (the kind), `request_id`, `field`,
+//! `reason`, `status`, `problems`, and where a decoding or policy-file
+//! error says where it happened, `record_index`, `file`, `line`, `column`,
+//! `rule`. Keys the view leaves out are `None` (set on the class).
 
 use fldm_client::bridge::{self, ErrorKind as K};
 use pyo3::create_exception;
 use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
-use pyo3::types::{PyList, PyString, PyType};
+use pyo3::types::{PyDict, PyString, PyType};
+
+use crate::pyser::to_py;
 
 create_exception!(
     _native,
@@ -144,38 +147,25 @@ const ATTRS: &[&str] = &[
     "rule",
 ];
 
-/// The exception for a bridge error (see the table above).
+/// The exception for a bridge error (see the table above): the class of
+/// its kind, the message, and every other key of its JSON view as an
+/// attribute of the same name and value.
 pub(crate) fn raise(e: impl Into<bridge::Error>) -> PyErr {
-    let e = e.into();
+    let view = e.into().view();
     Python::attach(|py| {
-        let view = e.view();
         let err = PyErr::from_type(class(py, view.code), (view.message.clone(),));
         let value = err.value(py);
-        let set = |name: &str, v: Bound<'_, PyAny>| {
-            // Setting an attribute on a fresh exception instance cannot fail.
-            let _ = value.setattr(name, v);
-        };
-        set("code", s(py, view.code.as_str()));
-        let texts = [
-            ("request_id", &view.request_id),
-            ("field", &view.field),
-            ("reason", &view.reason),
-        ];
-        for (name, v) in texts {
-            if let Some(v) = v {
-                set(name, s(py, v));
+        // The view is plain data, so it always converts to a dict; were it
+        // not to, the exception would still carry its class and message.
+        if let Ok(attrs) = to_py(py, &view).and_then(|v| Ok(v.cast_into::<PyDict>()?)) {
+            for (name, v) in attrs.iter() {
+                if let Ok(name) = name.cast_into::<PyString>()
+                    && name != "message"
+                {
+                    // Setting an attribute on a fresh exception instance cannot fail.
+                    let _ = value.setattr(name, v);
+                }
             }
-        }
-        if let Some(st) = view.status {
-            set("status", n(py, u64::from(st)));
-        }
-        if !view.problems.is_empty()
-            && let Ok(list) = PyList::new(py, &view.problems)
-        {
-            set("problems", list.into_any());
-        }
-        for (name, v) in location(py, &e) {
-            set(name, v);
         }
         err
     })
@@ -202,52 +192,6 @@ fn class(py: Python<'_>, kind: K) -> Bound<'_, PyType> {
         K::AuditTampered | K::BundleInvalid => py.get_type::<AuditTampered>(),
         _ => py.get_type::<FldmError>(),
     }
-}
-
-/// Where a decoding or policy-file error happened: what the core error
-/// says beyond the view (record index, line, column, file, rule).
-fn location<'py>(py: Python<'py>, e: &bridge::Error) -> Vec<(&'static str, Bound<'py, PyAny>)> {
-    use fldm_core::Error as E;
-    let core = match e {
-        bridge::Error::Core(c) | bridge::Error::Client(fldm_client::Error::Local(c)) => c,
-        _ => return Vec::new(),
-    };
-    let mut out = Vec::new();
-    if let Some(i) = core.record_index() {
-        out.push(("record_index", n(py, i as u64)));
-    }
-    let inner = match core {
-        E::Record { source, .. } => source.as_ref(),
-        other => other,
-    };
-    match inner {
-        E::Json { line, column, .. } | E::Xml { line, column, .. } => {
-            out.push(("line", n(py, *line as u64)));
-            out.push(("column", n(py, *column as u64)));
-        }
-        E::PolicyFile {
-            file, line, rule, ..
-        } => {
-            out.push(("file", s(py, file)));
-            out.push(("line", n(py, *line as u64)));
-            if let Some(r) = rule {
-                out.push(("rule", s(py, r)));
-            }
-        }
-        E::CodeList { source_name, .. } => out.push(("file", s(py, source_name))),
-        _ => {}
-    }
-    out
-}
-
-fn s<'py>(py: Python<'py>, v: &str) -> Bound<'py, PyAny> {
-    PyString::new(py, v).into_any()
-}
-
-fn n<'py>(py: Python<'py>, v: u64) -> Bound<'py, PyAny> {
-    v.into_pyobject(py)
-        .map(|x| x.into_any())
-        .unwrap_or_else(|_| py.None().into_bound(py))
 }
 
 /// Add the exception classes to the module.
