@@ -311,6 +311,28 @@ def test_missing_purpose(c_w: Client, fldm_hub: FldmHub) -> None:
     assert_same_error(c_error(lambda: c_w.get_person(fldm_hub.fldm_ids[0], "", CASE_W)), e)
 
 
+@pytest.mark.parametrize(
+    "request_text",
+    [
+        '{"op": "fly"}',
+        '{"purpose": "W01"}',
+        '{"op": "get_person", "fldm_id": "P000000001"}',
+        '{"op": "decide_correction", "correction_id": "x", "status": "accepted", "purpose": "70"}',
+        '{"op": "health", "extra": 1}',
+        '[1, 2]',
+        '{"op": ',
+    ],
+)
+def test_malformed_requests(c_w: Client, fldm_hub: FldmHub, request_text: str) -> None:
+    """The JSON entry point refuses a malformed request alike in both faces
+    (the bridge's request enum decodes it), naming the field."""
+    py = fldm_hub.client("wohnungsamt")
+    e = py_error(lambda: py.call_json(request_text))
+    assert isinstance(e, fldm.ValidationError)
+    c = c_error(lambda: c_w.lib.string_call("fldm_client_call_json", c_w.h, request_text.encode()))
+    assert_same_error(c, e)
+
+
 def test_the_comparison_sees_differences(lib: Lib, c_w: Client, fldm_hub: FldmHub) -> None:
     """The helpers above can fail: a different record, another error code or
     another message is a difference."""
