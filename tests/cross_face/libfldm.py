@@ -13,7 +13,7 @@ import json
 import re
 from ctypes import POINTER, byref, c_char_p, c_int32, c_uint32, c_uint64, c_void_p
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any, Optional
 
 ROOT = Path(__file__).resolve().parents[2]
 HEADER = ROOT / "fldm-ffi" / "include" / "fldm.h"
@@ -32,9 +32,7 @@ def error_names(header: Path = HEADER) -> dict[int, str]:
 
 
 class CError(Exception):
-    """A C error object, as its view: ``code`` (the FLDM_E_ name in
-    lower case), ``message`` and, where the library offers them,
-    ``reason``, ``request_id``, ``field`` ..."""
+    """A C error object, as its view (see ``Lib.error_view``)."""
 
     def __init__(self, view: dict[str, Any]) -> None:
         super().__init__(view.get("message"))
@@ -60,6 +58,8 @@ class Lib:
             "fldm_error_code": (c_int32, [P]),
             "fldm_error_message": (S, [P]),
             "fldm_error_reason": (S, [P]),
+            "fldm_error_request_id": (S, [P]),
+            "fldm_error_field": (S, [P]),
             "fldm_error_free": (None, [P]),
             "fldm_person_from_json": (P, [S, OUT]),
             "fldm_person_from_xml": (P, [S, OUT]),
@@ -99,19 +99,6 @@ class Lib:
             f = getattr(self.c, name)
             f.restype = res
             f.argtypes = args
-        # Optional error getters: used where the library has them.
-        self.optional: dict[str, Any] = {}
-        for name in ("fldm_error_request_id", "fldm_error_field"):
-            f = getattr(self.c, name, None)
-            if f is not None:
-                f.restype = S
-                f.argtypes = [P]
-                self.optional[name] = f
-        f = getattr(self.c, "fldm_error_to_json", None)
-        if f is not None:
-            f.restype = P
-            f.argtypes = [P, OUT]
-            self.optional["fldm_error_to_json"] = f
 
     # --- errors and strings -------------------------------------------------
 
@@ -123,24 +110,20 @@ class Lib:
             self.c.fldm_string_free(ptr)
 
     def error_view(self, err: int) -> dict[str, Any]:
-        to_json = self.optional.get("fldm_error_to_json")
-        if to_json is not None:
-            out = c_void_p()
-            if to_json(err, byref(out)) is None and out.value:
-                view: dict[str, Any] = json.loads(self._take_string(out.value))
-                return view
+        """The error object as a view: ``code`` (the ``FLDM_E_`` name in
+        lower case), ``message``, ``reason``, ``request_id`` and ``field``
+        (``None`` where the error has none)."""
         code = self.c.fldm_error_code(err)
-        view = {"code": self.codes.get(code, str(code))}
-        msg = self.c.fldm_error_message(err)
-        view["message"] = msg.decode("utf-8") if msg is not None else None
-        getters: dict[str, Callable[[int], Optional[bytes]]] = {"reason": self.c.fldm_error_reason}
-        for name, f in self.optional.items():
-            if name in ("fldm_error_request_id", "fldm_error_field"):
-                getters[name.removeprefix("fldm_error_")] = f
+        view: dict[str, Any] = {"code": self.codes.get(code, str(code))}
+        getters = {
+            "message": self.c.fldm_error_message,
+            "reason": self.c.fldm_error_reason,
+            "request_id": self.c.fldm_error_request_id,
+            "field": self.c.fldm_error_field,
+        }
         for key, getter in getters.items():
             v = getter(err)
-            if v is not None:
-                view[key] = v.decode("utf-8")
+            view[key] = None if v is None else v.decode("utf-8")
         return view
 
     def check(self, err: Optional[int]) -> None:
