@@ -16,7 +16,8 @@
 //!   stopped; [`Hub::start`] to run one in-process ([`RunningHub`], for
 //!   tests and embedding), with its shared [`AppState`];
 //! - [`server::serve_tls`] to serve any router through the hub's TLS and
-//!   HTTP stack (benchmarks);
+//!   HTTP stack (benchmarks); its requests carry the peer's
+//!   [`OfficeIdentity`];
 //! - [`store`] for tools that open the database directly, and
 //!   [`seed_synthetic`] to fill it with a synthetic population.
 //!
@@ -31,7 +32,7 @@ pub mod config;
 pub mod server;
 pub mod store;
 
-pub use api::AppState;
+pub use api::{AppState, OfficeIdentity};
 pub use config::HubConfig;
 pub use server::{Hub, HubError, RunningHub, load_persons, serve};
 

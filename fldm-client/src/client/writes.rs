@@ -9,9 +9,16 @@ use fldm_core::wire::{
 };
 use reqwest::Method;
 use serde::Serialize;
+use serde::de::DeserializeOwned;
 
 use super::{Call, Context, HubClient, Received, decode, new_request_id, parse_fldm_id};
 use crate::error::{Error, Result};
+
+/// Decode an answer that carries no person records: it adds nothing to
+/// the journal record beyond what the call already names.
+fn plain<T: DeserializeOwned>(body: &[u8]) -> Result<(T, Received)> {
+    Ok((decode(body)?, Received::default()))
+}
 
 /// A write: `method path` with `body` as JSON, the idempotency key `key`
 /// (or a fresh one, which retries within the call reuse), audited as a
@@ -68,10 +75,7 @@ impl HubClient {
         let path = format!("/persons/{id}/corrections");
         let mut call = write_call(Method::POST, path, ctx, idempotency_key, report)?;
         call.subject = Some(id.to_string());
-        self.execute(call, |b| {
-            Ok((decode::<Correction>(b)?, Received::default()))
-        })
-        .await
+        self.execute(call, plain::<Correction>).await
     }
 
     /// Accept or reject a correction reported about a record this office
@@ -118,10 +122,7 @@ impl HubClient {
         call.query.push(("fldm_id", id.to_string()));
         call.audit_op = AuditOp::Query;
         call.subject = Some(id.to_string());
-        self.execute(call, |b| {
-            Ok((decode::<AccessReport>(b)?, Received::default()))
-        })
-        .await
+        self.execute(call, plain::<AccessReport>).await
     }
 
     /// Corrections reported to this (owning) office, oldest first; fetched

@@ -71,9 +71,9 @@ impl AppState {
 /// client certificate (subject CN). Put into every request of the
 /// connection by the server; never taken from a header.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct OfficeIdentity {
+pub struct OfficeIdentity {
     /// Certificate identity ([`fldm_tls::peer_identity`]).
-    pub(crate) cert_identity: Option<String>,
+    pub cert_identity: Option<String>,
 }
 
 /// A response before it becomes HTTP.

@@ -7,7 +7,8 @@ use fldm_core::wire::{self, CorrectionDecision, CorrectionList, CorrectionReport
 use serde::Deserialize;
 
 use super::{
-    begin_write, body, decide, idempotent_write, names, parse_id, query_params, request_body,
+    begin_write, body, decide, idempotent_write, names, page_limit, parse_id, query_params,
+    request_body,
 };
 use crate::api::problem::ApiError;
 use crate::api::{Exchange, Reply};
@@ -128,13 +129,7 @@ pub(crate) fn list_corrections_logic(x: Exchange<'_>) -> Result<Reply, ApiError>
             ApiError::invalid("status", "status: open, accepted, rejected or all")
         })?),
     };
-    let limit = q.limit.unwrap_or(MAX_CORRECTIONS_LIMIT);
-    if limit == 0 || limit > MAX_CORRECTIONS_LIMIT {
-        return Err(ApiError::invalid(
-            "limit",
-            format!("limit: 1 to {MAX_CORRECTIONS_LIMIT}"),
-        ));
-    }
+    let limit = page_limit(q.limit, MAX_CORRECTIONS_LIMIT, MAX_CORRECTIONS_LIMIT)?;
     let mut list =
         st.store
             .corrections_page(ctx.office(), status, q.after.unwrap_or(0), limit + 1)?;

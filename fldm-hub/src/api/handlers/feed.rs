@@ -6,7 +6,8 @@ use fldm_core::wire::{ChangeEntry, ChangesPage, DecisionInfo};
 use serde::Deserialize;
 
 use super::{
-    DEFAULT_CHANGES_LIMIT, MAX_CHANGES_LIMIT, body, decide, names, query_params, record_disclosure,
+    DEFAULT_CHANGES_LIMIT, MAX_CHANGES_LIMIT, body, decide, names, page_limit, query_params,
+    record_disclosure,
 };
 use crate::api::problem::ApiError;
 use crate::api::{Exchange, Reply};
@@ -25,13 +26,7 @@ pub(crate) fn changes_logic(x: Exchange<'_>) -> Result<Reply, ApiError> {
     let Exchange { st, ctx, facts, .. } = x;
     let permit = decide(st, ctx, Operation::Changes, facts)?;
     let q: ChangesQuery = query_params(ctx)?;
-    let limit = q.limit.unwrap_or(DEFAULT_CHANGES_LIMIT);
-    if limit == 0 || limit > MAX_CHANGES_LIMIT {
-        return Err(ApiError::invalid(
-            "limit",
-            format!("limit: 1 to {MAX_CHANGES_LIMIT}"),
-        ));
-    }
+    let limit = page_limit(q.limit, DEFAULT_CHANGES_LIMIT, MAX_CHANGES_LIMIT)?;
     let cursor = q.cursor.unwrap_or(0);
     let page = st.store.changes_since(cursor, limit)?;
     let latest = st.store.latest_seq()?;

@@ -147,6 +147,19 @@ fn begin_write(
     Ok(permit)
 }
 
+/// The `limit` of a page or search: `default` when absent, else 1 to `max`
+/// (`invalid_input`, field `limit`, otherwise).
+fn page_limit<T>(limit: Option<T>, default: T, max: T) -> Result<T, ApiError>
+where
+    T: Copy + PartialOrd + From<u8> + std::fmt::Display,
+{
+    let limit = limit.unwrap_or(default);
+    if limit < T::from(1) || limit > max {
+        return Err(ApiError::invalid("limit", format!("limit: 1 to {max}")));
+    }
+    Ok(limit)
+}
+
 fn parse_id(s: &str) -> Result<FldmId, ApiError> {
     FldmId::parse(s).map_err(|k| ApiError::invalid("fldm_id", format!("fldm_id: {k}")))
 }

@@ -9,7 +9,7 @@ use fldm_core::wire::{self, DecisionInfo, SearchRequest, SearchResponse};
 
 use super::{
     DEFAULT_SEARCH_LIMIT, MAX_BLOCKED_CANDIDATES, MAX_SEARCH_LIMIT, body, decide, disclosure_reply,
-    parse_id, record_disclosure, request_body,
+    page_limit, parse_id, record_disclosure, request_body,
 };
 use crate::api::problem::ApiError;
 use crate::api::{Exchange, Reply};
@@ -48,13 +48,7 @@ pub(crate) fn search_logic(x: Exchange<'_>) -> Result<Reply, ApiError> {
     let b = x.body;
     let permit = decide(st, ctx, Operation::Search, facts)?;
     let req: SearchRequest = request_body(ctx, &b)?;
-    let limit = req.limit.unwrap_or(DEFAULT_SEARCH_LIMIT);
-    if limit == 0 || limit > MAX_SEARCH_LIMIT {
-        return Err(ApiError::invalid(
-            "limit",
-            format!("limit: 1 to {MAX_SEARCH_LIMIT}"),
-        ));
-    }
+    let limit = page_limit(req.limit, DEFAULT_SEARCH_LIMIT, MAX_SEARCH_LIMIT)?;
     for (attr, v) in req.criteria() {
         facts.criteria.push(st.pseudonym.criterion(attr, v));
     }
