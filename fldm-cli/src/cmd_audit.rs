@@ -481,20 +481,20 @@ fn merkle_dump(max: u64) -> CmdResult {
         };
         olds.sort_unstable();
         olds.dedup();
-        let inclusion: Vec<_> = idx
-            .iter()
-            .map(|&i| {
-                let p = tree.inclusion_proof(i, n).unwrap_or_default();
-                serde_json::json!({"index": i, "proof": p.iter().map(h).collect::<Vec<_>>()})
-            })
-            .collect();
-        let consistency: Vec<_> = olds
-            .iter()
-            .map(|&m| {
-                let p = tree.consistency_proof(m, n).unwrap_or_default();
-                serde_json::json!({"old_size": m, "proof": p.iter().map(h).collect::<Vec<_>>()})
-            })
-            .collect();
+        // One JSON object per argument: {key: argument, "proof": [hex hashes]}.
+        let proofs = |key: &str, args: &[u64], proof: &dyn Fn(u64) -> Option<Vec<merkle::Hash>>| {
+            args.iter()
+                .map(|&x| {
+                    let p = proof(x).unwrap_or_default();
+                    let mut o = serde_json::Map::new();
+                    o.insert(key.to_string(), x.into());
+                    o.insert("proof".into(), p.iter().map(h).collect::<Vec<_>>().into());
+                    serde_json::Value::Object(o)
+                })
+                .collect::<Vec<_>>()
+        };
+        let inclusion = proofs("index", &idx, &|i| tree.inclusion_proof(i, n));
+        let consistency = proofs("old_size", &olds, &|m| tree.consistency_proof(m, n));
         sizes.push(serde_json::json!({
             "size": n,
             "root": h(&tree.root()),

@@ -175,13 +175,18 @@ impl<S: Source> Decoder<S> {
         Error::Validation(ValidationError::new(self.path_string(), kind))
     }
 
-    pub(super) fn verr_child(&self, child: &'static str, kind: ValidationKind) -> Error {
+    fn verr_child(&self, child: &'static str, kind: ValidationKind) -> Error {
         let mut field = self.path_string();
         if !field.is_empty() {
             field.push('.');
         }
         push_snake_case(child, &mut field);
         Error::Validation(ValidationError::new(field, kind))
+    }
+
+    /// `v`, or a missing-value error for the required child element `child`.
+    pub(super) fn required<T>(&self, child: &'static str, v: Option<T>) -> Result<T> {
+        v.ok_or_else(|| self.verr_child(child, ValidationKind::Missing))
     }
 
     pub(super) fn unexpected(&self, el: &str) -> Error {

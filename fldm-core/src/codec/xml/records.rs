@@ -5,7 +5,7 @@ use crate::codes::{
     self, Aufenthaltsstatus, Beziehung, Bundesland, Dokumentart, Familienstand, Geschlecht,
     Sprachniveau,
 };
-use crate::error::{Result, ValidationKind};
+use crate::error::Result;
 use crate::ids::{AzrNummer, FldmId};
 use crate::record::{
     Aliaspersonalie, Anschrift, Anschriften, Asyl, Aufenthalt, Dokumentnummer, Email,
@@ -47,9 +47,7 @@ impl<S: Source> Decoder<S> {
                 _ => return Err(self.unexpected(el)),
             }
         }
-        let Some(fldm_id) = fldm_id else {
-            return Err(self.verr_child("fldmId", ValidationKind::Missing));
-        };
+        let fldm_id = self.required("fldmId", fldm_id)?;
         let p = Person {
             fldm_id,
             azr_nummer,
@@ -147,12 +145,8 @@ impl<S: Source> Decoder<S> {
                 _ => return Err(self.unexpected(el)),
             }
         }
-        let Some(art) = art else {
-            return Err(self.verr_child("art", ValidationKind::Missing));
-        };
-        let Some(nummer) = nummer else {
-            return Err(self.verr_child("nummer", ValidationKind::Missing));
-        };
+        let art = self.required("art", art)?;
+        let nummer = self.required("nummer", nummer)?;
         Ok(Identitaetsdokument {
             art,
             nummer,
@@ -284,9 +278,7 @@ impl<S: Source> Decoder<S> {
                 _ => return Err(self.unexpected(el)),
             }
         }
-        let Some(beziehung) = beziehung else {
-            return Err(self.verr_child("beziehung", ValidationKind::Missing));
-        };
+        let beziehung = self.required("beziehung", beziehung)?;
         Ok(Familienangehoeriger {
             beziehung,
             fldm_id,
@@ -343,9 +335,7 @@ impl<S: Source> Decoder<S> {
                 _ => return Err(self.unexpected(el)),
             }
         }
-        let Some(datum) = datum else {
-            return Err(self.verr_child("datum", ValidationKind::Missing));
-        };
+        let datum = self.required("datum", datum)?;
         Ok(Gesundheitsuntersuchung {
             datum,
             ort,
@@ -365,12 +355,8 @@ impl<S: Source> Decoder<S> {
                 _ => return Err(self.unexpected(el)),
             }
         }
-        let Some(art) = art else {
-            return Err(self.verr_child("art", ValidationKind::Missing));
-        };
-        let Some(datum) = datum else {
-            return Err(self.verr_child("datum", ValidationKind::Missing));
-        };
+        let art = self.required("art", art)?;
+        let datum = self.required("datum", datum)?;
         Ok(Impfung { art, ort, datum })
     }
 
@@ -425,9 +411,7 @@ impl<S: Source> Decoder<S> {
                 _ => return Err(self.unexpected(el)),
             }
         }
-        let Some(sprache) = sprache else {
-            return Err(self.verr_child("sprache", ValidationKind::Missing));
-        };
+        let sprache = self.required("sprache", sprache)?;
         Ok(Sprachkenntnis { sprache, niveau })
     }
 
