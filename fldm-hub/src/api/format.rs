@@ -4,7 +4,7 @@
 //! JSON is the default. `Accept: application/xml` (or `text/xml`) selects
 //! XML. The XML envelopes of responses and the flat XML request bodies are
 //! defined once, in `fldm_core::codec::xml::envelope` (namespace
-//! [`HUB_NAMESPACE`], lowerCamelCase field names, `<hub:eintrag>` list
+//! [`HUB_NAMESPACE`](fldm_core::codec::xml::envelope::HUB_NAMESPACE), lowerCamelCase field names, `<hub:eintrag>` list
 //! entries, complete `<fldm:person>` records). Problem responses are always
 //! `application/problem+json`.
 
@@ -17,7 +17,8 @@ use serde_json::Value;
 
 use super::problem::{ApiError, from_core};
 
-pub use fldm_core::codec::xml::envelope::{HUB_NAMESPACE, envelope};
+pub(crate) use fldm_core::codec::xml::envelope::envelope;
+
 /// JSON media type.
 pub const JSON: &str = "application/json";
 /// XML media type.
