@@ -425,60 +425,76 @@ impl<S: Source> Decoder<S> {
         self.code(codes::STAATSANGEHOERIGKEIT_URI, Staatsangehoerigkeit::parse)
     }
 
-    pub(super) fn name_part(&mut self) -> Result<NamePart> {
-        let mut out: Option<NamePart> = None;
+    /// An element holding exactly one of several children: `f` reads the
+    /// child (`None` if it is not one of the choices); `what` names the
+    /// choices for the error about a second child.
+    fn choice<T>(
+        &mut self,
+        what: &str,
+        mut f: impl FnMut(&mut Self, &'static str) -> Result<Option<T>>,
+    ) -> Result<T> {
+        let mut out: Option<T> = None;
         while let Some(el) = self.child()? {
             if out.is_some() {
-                return Err(self.xml_err(format!(
-                    "element `{el}` is not allowed here: a name part has one of name or nichtVorhanden"
-                )));
+                return Err(self.xml_err(format!("element `{el}` is not allowed here: {what}")));
             }
-            match el {
-                "name" => out = Some(self.value(NamePart::parse)?),
-                "nichtVorhanden" => {
-                    self.flag_true()?;
-                    out = Some(NamePart::NichtVorhanden);
-                }
-                _ => return Err(self.unexpected(el)),
+            match f(self, el)? {
+                Some(v) => out = Some(v),
+                None => return Err(self.unexpected(el)),
             }
         }
         out.ok_or_else(|| self.verr(ValidationKind::Empty))
     }
 
-    pub(super) fn teil_datum(&mut self) -> Result<TeilbekanntesDatum> {
-        let mut out: Option<TeilbekanntesDatum> = None;
-        while let Some(el) = self.child()? {
-            if out.is_some() {
-                return Err(self.xml_err(format!(
-                    "element `{el}` is not allowed here: a partial date has one of jahrMonatTag, jahrMonat, jahr or unbekannt"
-                )));
-            }
-            let d = match el {
-                "jahrMonatTag" => self.value(|s| match TeilbekanntesDatum::parse(s)? {
-                    d @ TeilbekanntesDatum::JahrMonatTag(_) => Ok(d),
-                    _ => Err(ValidationKind::Format {
-                        expected: "YYYY-MM-DD",
-                    }),
-                })?,
-                "jahrMonat" => self.value(|s| match TeilbekanntesDatum::parse(s)? {
-                    d @ TeilbekanntesDatum::JahrMonat { .. } => Ok(d),
-                    _ => Err(ValidationKind::Format {
-                        expected: "YYYY-MM",
-                    }),
-                })?,
-                "jahr" => self.value(|s| match TeilbekanntesDatum::parse(s)? {
-                    d @ TeilbekanntesDatum::Jahr(_) => Ok(d),
-                    _ => Err(ValidationKind::Format { expected: "YYYY" }),
-                })?,
-                "unbekannt" => {
-                    self.flag_true()?;
-                    TeilbekanntesDatum::Unbekannt
+    pub(super) fn name_part(&mut self) -> Result<NamePart> {
+        self.choice("a name part has one of name or nichtVorhanden", |s, el| {
+            Ok(match el {
+                "name" => Some(s.value(NamePart::parse)?),
+                "nichtVorhanden" => {
+                    s.flag_true()?;
+                    Some(NamePart::NichtVorhanden)
                 }
-                _ => return Err(self.unexpected(el)),
-            };
-            out = Some(d);
+                _ => None,
+            })
+        })
+    }
+
+    pub(super) fn teil_datum(&mut self) -> Result<TeilbekanntesDatum> {
+        // A value element of one precision: the text must have that form.
+        fn form(
+            s: &str,
+            is: fn(&TeilbekanntesDatum) -> bool,
+            expected: &'static str,
+        ) -> Result<TeilbekanntesDatum, ValidationKind> {
+            let d = TeilbekanntesDatum::parse(s)?;
+            if is(&d) {
+                Ok(d)
+            } else {
+                Err(ValidationKind::Format { expected })
+            }
         }
-        out.ok_or_else(|| self.verr(ValidationKind::Empty))
+        use TeilbekanntesDatum as T;
+        self.choice(
+            "a partial date has one of jahrMonatTag, jahrMonat, jahr or unbekannt",
+            |s, el| {
+                Ok(match el {
+                    "jahrMonatTag" => {
+                        Some(s.value(|v| {
+                            form(v, |d| matches!(d, T::JahrMonatTag(_)), "YYYY-MM-DD")
+                        })?)
+                    }
+                    "jahrMonat" => {
+                        Some(s.value(|v| form(v, |d| matches!(d, T::JahrMonat { .. }), "YYYY-MM"))?)
+                    }
+                    "jahr" => Some(s.value(|v| form(v, |d| matches!(d, T::Jahr(_)), "YYYY"))?),
+                    "unbekannt" => {
+                        s.flag_true()?;
+                        Some(T::Unbekannt)
+                    }
+                    _ => None,
+                })
+            },
+        )
     }
 
     pub(super) fn datum(&mut self) -> Result<Datum> {
@@ -625,5 +641,57 @@ mod tests {
             },
             other => panic!("{other:?}"),
         }
+    }
+
+    fn person_with(grund: &str) -> String {
+        format!(
+            "<fldm:person xmlns:fldm=\"urn:fldm:xml:kerndatensatz:1\"><fldm:fldmId>P1</fldm:fldmId><fldm:grundpersonalien>{grund}</fldm:grundpersonalien></fldm:person>"
+        )
+    }
+
+    #[test]
+    fn choice_elements_hold_exactly_one_child() {
+        let two = person_with(
+            "<fldm:familienname><fldm:name>Haddad</fldm:name><fldm:nichtVorhanden>true</fldm:nichtVorhanden></fldm:familienname>",
+        );
+        let e = person_from_xml(&two).expect_err("two children");
+        assert!(
+            e.to_string()
+                .contains("a name part has one of name or nichtVorhanden"),
+            "{e}"
+        );
+        assert_eq!(e.field(), Some("grundpersonalien.familienname"));
+
+        let empty = person_with("<fldm:geburtsdatum></fldm:geburtsdatum>");
+        let e = person_from_xml(&empty).expect_err("no child");
+        assert_eq!(e.field(), Some("grundpersonalien.geburtsdatum"));
+
+        let wrong_form =
+            person_with("<fldm:geburtsdatum><fldm:jahr>1990-05</fldm:jahr></fldm:geburtsdatum>");
+        match person_from_xml(&wrong_form).expect_err("month in a year element") {
+            Error::Validation(v) => assert_eq!(v.kind, ValidationKind::Format { expected: "YYYY" }),
+            other => panic!("{other:?}"),
+        }
+
+        let unknown =
+            person_with("<fldm:geburtsdatum><fldm:name>x</fldm:name></fldm:geburtsdatum>");
+        let e = person_from_xml(&unknown).expect_err("not a date element");
+        assert!(
+            e.to_string().contains("element `name` is not allowed here"),
+            "{e}"
+        );
+
+        let ok = person_with(
+            "<fldm:familienname><fldm:nichtVorhanden>true</fldm:nichtVorhanden></fldm:familienname><fldm:geburtsdatum><fldm:jahrMonat>1990-05</fldm:jahrMonat></fldm:geburtsdatum>",
+        );
+        let p = person_from_xml(&ok).expect("valid");
+        assert_eq!(
+            p.grundpersonalien.familienname,
+            Some(NamePart::NichtVorhanden)
+        );
+        assert_eq!(
+            p.grundpersonalien.geburtsdatum,
+            TeilbekanntesDatum::jahr_monat(1990, 5).ok()
+        );
     }
 }
