@@ -19,6 +19,9 @@
 //! Errors are one type, [`Error`]; errors about a value name the field by its
 //! path and never quote personal data.
 
+#![deny(missing_docs)]
+#![deny(rustdoc::broken_intra_doc_links)]
+
 pub mod attribute;
 pub mod audit;
 pub mod codec;
