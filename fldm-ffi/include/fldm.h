@@ -264,6 +264,54 @@ fldm_error *fldm_client_call_json(const fldm_client *client,
                                   const char *request_json,
                                   char **out_json);
 
+// Search by Grundpersonalien. `query_json`: `{"familienname": ...,
+// "vornamen": ..., "geburtsdatum": ..., "geschlecht": ...,
+// "staatsangehoerigkeit": ..., "limit": ...}` (all optional). `*out` is
+// the response JSON: `request_id`, `decision`, `candidates` (each with
+// `score`, `probability`, `matched_on`, `record`). Non-matching
+// candidates must be deleted at once (AZRG § 10 Abs. 3).
+//
+// # Safety
+// `client` is live; the strings are NUL-terminated or NULL where allowed;
+// `out` is valid for a write.
+fldm_error *fldm_client_search(const fldm_client *client,
+                               const char *query_json,
+                               const char *purpose,
+                               const char *case_reference,
+                               char **out);
+
+// Write back the current address (housing office). `anschrift_json`: an
+// address object (`strasse`, `hausnummer`, `zusatz`, `postleitzahl`,
+// `ort`, `einzugsdatum`). `idempotency_key`: a stable key makes the write
+// safe to repeat (NULL: generated). `*out` (if `out` is not NULL) is the
+// write result JSON (`fldm_id`, `version`, `changed`, `decision`).
+//
+// # Safety
+// `client` is live; the strings are NUL-terminated or NULL where allowed;
+// `out` is NULL or valid for a write.
+fldm_error *fldm_client_update_address(const fldm_client *client,
+                                       const char *fldm_id,
+                                       const char *anschrift_json,
+                                       const char *purpose,
+                                       const char *case_reference,
+                                       const char *idempotency_key,
+                                       char **out);
+
+// Report a correction (Berichtigung) to the owning office. `report_json`:
+// `{"attributes": ["grundpersonalien.familienname", ...], "note": "..."}`.
+// `*out` (if `out` is not NULL) is the correction JSON (`id`, `status`, ...).
+//
+// # Safety
+// `client` is live; the strings are NUL-terminated or NULL where allowed;
+// `out` is NULL or valid for a write.
+fldm_error *fldm_client_report_correction(const fldm_client *client,
+                                          const char *fldm_id,
+                                          const char *report_json,
+                                          const char *purpose,
+                                          const char *case_reference,
+                                          const char *idempotency_key,
+                                          char **out);
+
 // A new configuration for the hub at `base_url` (`https://host:port`).
 // Required before `fldm_client_new`: CA, identity, user, and a journal
 // choice (`fldm_client_config_set_journal_dir` or
@@ -348,6 +396,49 @@ fldm_error *fldm_client_config_set_journal_dir(fldm_client_config *config,
 // `config` is live.
 fldm_error *fldm_client_config_set_no_journal(fldm_client_config *config);
 
+// Get a person by FLDM id (`id_kind` 0) or AZR-Nummer (`id_kind` 1),
+// filtered to what the office may receive for `purpose` (Abrufzweck) with
+// `case_reference` (Geschäftszeichen, NULL if none).
+//
+// # Safety
+// `client` is live; the strings are NUL-terminated or NULL where allowed;
+// `out` is valid for a write.
+fldm_error *fldm_client_get_person(const fldm_client *client,
+                                   const char *id,
+                                   int32_t id_kind,
+                                   const char *purpose,
+                                   const char *case_reference,
+                                   fldm_disclosure **out);
+
+// Free a disclosure. NULL is allowed.
+//
+// # Safety
+// `disclosure` is NULL or a disclosure from this library, not yet freed.
+void fldm_disclosure_free(fldm_disclosure *disclosure);
+
+// The disclosed record. Borrowed: valid as long as `disclosure`; do not
+// free it. NULL if `disclosure` is NULL.
+//
+// # Safety
+// `disclosure` is NULL or live.
+const fldm_person *fldm_disclosure_person(const fldm_disclosure *disclosure);
+
+// The whole disclosure as JSON (`request_id`, `decision` with `rule_id`,
+// `legal_basis`, `policy_hash`, `attributes`, `transformations`, and
+// `record`), as sent by the hub.
+//
+// # Safety
+// `disclosure` is live; `out` is valid for a write.
+fldm_error *fldm_disclosure_to_json(const fldm_disclosure *disclosure, char **out);
+
+// The deciding rule id and the legal basis, e.g. `§ 14 Abs. 1 AZRG`.
+//
+// # Safety
+// `disclosure` is live; `out_rule_id` and `out_legal_basis` are valid for writes.
+fldm_error *fldm_disclosure_decision(const fldm_disclosure *disclosure,
+                                     char **out_rule_id,
+                                     char **out_legal_basis);
+
 // Start reading the change feed after `cursor` (0: from the beginning).
 // Pages are fetched as needed by `fldm_change_feed_next`.
 //
@@ -405,97 +496,6 @@ fldm_error *fldm_change_to_json(const fldm_change *change, char **out);
 // `change` is NULL or a change from this library, not yet freed.
 void fldm_change_free(fldm_change *change);
 
-// Get a person by FLDM id (`id_kind` 0) or AZR-Nummer (`id_kind` 1),
-// filtered to what the office may receive for `purpose` (Abrufzweck) with
-// `case_reference` (Geschäftszeichen, NULL if none).
-//
-// # Safety
-// `client` is live; the strings are NUL-terminated or NULL where allowed;
-// `out` is valid for a write.
-fldm_error *fldm_client_get_person(const fldm_client *client,
-                                   const char *id,
-                                   int32_t id_kind,
-                                   const char *purpose,
-                                   const char *case_reference,
-                                   fldm_disclosure **out);
-
-// Free a disclosure. NULL is allowed.
-//
-// # Safety
-// `disclosure` is NULL or a disclosure from this library, not yet freed.
-void fldm_disclosure_free(fldm_disclosure *disclosure);
-
-// The disclosed record. Borrowed: valid as long as `disclosure`; do not
-// free it. NULL if `disclosure` is NULL.
-//
-// # Safety
-// `disclosure` is NULL or live.
-const fldm_person *fldm_disclosure_person(const fldm_disclosure *disclosure);
-
-// The whole disclosure as JSON (`request_id`, `decision` with `rule_id`,
-// `legal_basis`, `policy_hash`, `attributes`, `transformations`, and
-// `record`), as sent by the hub.
-//
-// # Safety
-// `disclosure` is live; `out` is valid for a write.
-fldm_error *fldm_disclosure_to_json(const fldm_disclosure *disclosure, char **out);
-
-// The deciding rule id and the legal basis, e.g. `§ 14 Abs. 1 AZRG`.
-//
-// # Safety
-// `disclosure` is live; `out_rule_id` and `out_legal_basis` are valid for writes.
-fldm_error *fldm_disclosure_decision(const fldm_disclosure *disclosure,
-                                     char **out_rule_id,
-                                     char **out_legal_basis);
-
-// Search by Grundpersonalien. `query_json`: `{"familienname": ...,
-// "vornamen": ..., "geburtsdatum": ..., "geschlecht": ...,
-// "staatsangehoerigkeit": ..., "limit": ...}` (all optional). `*out` is
-// the response JSON: `request_id`, `decision`, `candidates` (each with
-// `score`, `probability`, `matched_on`, `record`). Non-matching
-// candidates must be deleted at once (AZRG § 10 Abs. 3).
-//
-// # Safety
-// `client` is live; the strings are NUL-terminated or NULL where allowed;
-// `out` is valid for a write.
-fldm_error *fldm_client_search(const fldm_client *client,
-                               const char *query_json,
-                               const char *purpose,
-                               const char *case_reference,
-                               char **out);
-
-// Write back the current address (housing office). `anschrift_json`: an
-// address object (`strasse`, `hausnummer`, `zusatz`, `postleitzahl`,
-// `ort`, `einzugsdatum`). `idempotency_key`: a stable key makes the write
-// safe to repeat (NULL: generated). `*out` (if `out` is not NULL) is the
-// write result JSON (`fldm_id`, `version`, `changed`, `decision`).
-//
-// # Safety
-// `client` is live; the strings are NUL-terminated or NULL where allowed;
-// `out` is NULL or valid for a write.
-fldm_error *fldm_client_update_address(const fldm_client *client,
-                                       const char *fldm_id,
-                                       const char *anschrift_json,
-                                       const char *purpose,
-                                       const char *case_reference,
-                                       const char *idempotency_key,
-                                       char **out);
-
-// Report a correction (Berichtigung) to the owning office. `report_json`:
-// `{"attributes": ["grundpersonalien.familienname", ...], "note": "..."}`.
-// `*out` (if `out` is not NULL) is the correction JSON (`id`, `status`, ...).
-//
-// # Safety
-// `client` is live; the strings are NUL-terminated or NULL where allowed;
-// `out` is NULL or valid for a write.
-fldm_error *fldm_client_report_correction(const fldm_client *client,
-                                          const char *fldm_id,
-                                          const char *report_json,
-                                          const char *purpose,
-                                          const char *case_reference,
-                                          const char *idempotency_key,
-                                          char **out);
-
 // The error's code (`FLDM_E_*`), 0 if `error` is NULL.
 //
 // # Safety
@@ -544,6 +544,70 @@ const char *fldm_error_field(const fldm_error *error);
 // # Safety
 // `error` is NULL or an error returned by this library, not yet freed.
 void fldm_error_free(fldm_error *error);
+
+// Free a permit. NULL is allowed.
+//
+// # Safety
+// `permit` is NULL or a permit from this library, not yet freed.
+void fldm_permit_free(fldm_permit *permit);
+
+// The permit as JSON: rule id, operation, legal basis (law, section,
+// citation), permitted attributes, transformations, case reference
+// requirement, retention (ISO 8601 duration such as `P6M`, and
+// `retention_text`, e.g. `6 months`) and policy hash.
+//
+// # Safety
+// `permit` is a live permit; `out` is valid for a write.
+fldm_error *fldm_permit_to_json(const fldm_permit *permit, char **out);
+
+// The id of the deciding rule (owned string).
+//
+// # Safety
+// `permit` is a live permit; `out` is valid for a write.
+fldm_error *fldm_permit_rule_id(const fldm_permit *permit, char **out);
+
+// The legal basis in short form, e.g. `§ 14 Abs. 1 AZRG` (owned string).
+//
+// # Safety
+// `permit` is a live permit; `out` is valid for a write.
+fldm_error *fldm_permit_legal_basis(const fldm_permit *permit, char **out);
+
+// Apply the permit to a person: `*out` is a new person holding exactly the
+// permitted attributes (plus the FLDM id), transformations applied.
+//
+// # Safety
+// `permit` and `person` are live; `out` is valid for a write.
+fldm_error *fldm_permit_apply(const fldm_permit *permit,
+                              const fldm_person *person,
+                              fldm_person **out);
+
+// Apply the permit to one JSON record (strictly decoded and validated);
+// `*out` is the disclosure as compact JSON.
+//
+// # Safety
+// `permit` is live; `record_json` is NUL-terminated; `out` is valid for a write.
+fldm_error *fldm_permit_apply_json(const fldm_permit *permit, const char *record_json, char **out);
+
+// Apply the permit to one XML record (`<fldm:person>` document); `*out` is
+// the disclosure as an XML document.
+//
+// # Safety
+// `permit` is live; `record_xml` is NUL-terminated; `out` is valid for a write.
+fldm_error *fldm_permit_apply_xml(const fldm_permit *permit, const char *record_xml, char **out);
+
+// Benchmark baseline: run `fldm_permit_apply_json`'s work (decode,
+// validate, apply, encode) `iterations` times in a plain Rust loop and
+// write the elapsed nanoseconds. A C program times its own loop of
+// `fldm_permit_apply_json` calls on the same input; the ratio of the two
+// is the cost of the C boundary.
+//
+// # Safety
+// `permit` is live; `record_json` is NUL-terminated; `out_nanos` is valid
+// for a write.
+fldm_error *fldm_bench_rust_apply_json(const fldm_permit *permit,
+                                       const char *record_json,
+                                       uint64_t iterations,
+                                       uint64_t *out_nanos);
 
 // Decode a person from JSON (strict: unknown fields are an error naming
 // the field) and validate it.
@@ -703,56 +767,6 @@ fldm_error *fldm_policy_decide(const fldm_policy *policy,
                                const char *date,
                                fldm_permit **out);
 
-// Free a permit. NULL is allowed.
-//
-// # Safety
-// `permit` is NULL or a permit from this library, not yet freed.
-void fldm_permit_free(fldm_permit *permit);
-
-// The permit as JSON: rule id, operation, legal basis (law, section,
-// citation), permitted attributes, transformations, case reference
-// requirement, retention (ISO 8601 duration such as `P6M`, and
-// `retention_text`, e.g. `6 months`) and policy hash.
-//
-// # Safety
-// `permit` is a live permit; `out` is valid for a write.
-fldm_error *fldm_permit_to_json(const fldm_permit *permit, char **out);
-
-// The id of the deciding rule (owned string).
-//
-// # Safety
-// `permit` is a live permit; `out` is valid for a write.
-fldm_error *fldm_permit_rule_id(const fldm_permit *permit, char **out);
-
-// The legal basis in short form, e.g. `§ 14 Abs. 1 AZRG` (owned string).
-//
-// # Safety
-// `permit` is a live permit; `out` is valid for a write.
-fldm_error *fldm_permit_legal_basis(const fldm_permit *permit, char **out);
-
-// Apply the permit to a person: `*out` is a new person holding exactly the
-// permitted attributes (plus the FLDM id), transformations applied.
-//
-// # Safety
-// `permit` and `person` are live; `out` is valid for a write.
-fldm_error *fldm_permit_apply(const fldm_permit *permit,
-                              const fldm_person *person,
-                              fldm_person **out);
-
-// Apply the permit to one JSON record (strictly decoded and validated);
-// `*out` is the disclosure as compact JSON.
-//
-// # Safety
-// `permit` is live; `record_json` is NUL-terminated; `out` is valid for a write.
-fldm_error *fldm_permit_apply_json(const fldm_permit *permit, const char *record_json, char **out);
-
-// Apply the permit to one XML record (`<fldm:person>` document); `*out` is
-// the disclosure as an XML document.
-//
-// # Safety
-// `permit` is live; `record_xml` is NUL-terminated; `out` is valid for a write.
-fldm_error *fldm_permit_apply_xml(const fldm_permit *permit, const char *record_xml, char **out);
-
 // What `office` (NULL: all) receives for `purpose` (NULL: all), and why.
 // `format`: `text`, `markdown`, `csv` (the DSGVO Art. 30 matrix) or `json`
 // (an array of rows; retention as an ISO 8601 duration such as `P6M`
@@ -766,20 +780,6 @@ fldm_error *fldm_policy_explain(const fldm_policy *policy,
                                 const char *purpose,
                                 const char *format,
                                 char **out);
-
-// Benchmark baseline: run `fldm_permit_apply_json`'s work (decode,
-// validate, apply, encode) `iterations` times in a plain Rust loop and
-// write the elapsed nanoseconds. A C program times its own loop of
-// `fldm_permit_apply_json` calls on the same input; the ratio of the two
-// is the cost of the C boundary.
-//
-// # Safety
-// `permit` is live; `record_json` is NUL-terminated; `out_nanos` is valid
-// for a write.
-fldm_error *fldm_bench_rust_apply_json(const fldm_permit *permit,
-                                       const char *record_json,
-                                       uint64_t iterations,
-                                       uint64_t *out_nanos);
 
 #ifdef __cplusplus
 }  // extern "C"

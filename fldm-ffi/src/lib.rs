@@ -20,6 +20,7 @@ mod audit;
 mod boundary;
 mod client;
 mod error;
+mod permit;
 mod person;
 mod policy;
 mod ptr;
@@ -29,6 +30,7 @@ use std::ffi::c_char;
 pub use audit::*;
 pub use client::*;
 pub use error::*;
+pub use permit::*;
 pub use person::*;
 pub use policy::*;
 
@@ -59,7 +61,7 @@ pub extern "C" fn fldm_version() -> *const c_char {
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn fldm_string_free(s: *mut c_char) {
     // SAFETY: caller contract.
-    boundary::guard(|| unsafe { ptr::free_string(s) })
+    unsafe { ptr::free_string(s) }
 }
 
 /// TEST ONLY: panics inside the library, to show that the panic boundary
