@@ -545,70 +545,6 @@ const char *fldm_error_field(const fldm_error *error);
 // `error` is NULL or an error returned by this library, not yet freed.
 void fldm_error_free(fldm_error *error);
 
-// Free a permit. NULL is allowed.
-//
-// # Safety
-// `permit` is NULL or a permit from this library, not yet freed.
-void fldm_permit_free(fldm_permit *permit);
-
-// The permit as JSON: rule id, operation, legal basis (law, section,
-// citation), permitted attributes, transformations, case reference
-// requirement, retention (ISO 8601 duration such as `P6M`, and
-// `retention_text`, e.g. `6 months`) and policy hash.
-//
-// # Safety
-// `permit` is a live permit; `out` is valid for a write.
-fldm_error *fldm_permit_to_json(const fldm_permit *permit, char **out);
-
-// The id of the deciding rule (owned string).
-//
-// # Safety
-// `permit` is a live permit; `out` is valid for a write.
-fldm_error *fldm_permit_rule_id(const fldm_permit *permit, char **out);
-
-// The legal basis in short form, e.g. `§ 14 Abs. 1 AZRG` (owned string).
-//
-// # Safety
-// `permit` is a live permit; `out` is valid for a write.
-fldm_error *fldm_permit_legal_basis(const fldm_permit *permit, char **out);
-
-// Apply the permit to a person: `*out` is a new person holding exactly the
-// permitted attributes (plus the FLDM id), transformations applied.
-//
-// # Safety
-// `permit` and `person` are live; `out` is valid for a write.
-fldm_error *fldm_permit_apply(const fldm_permit *permit,
-                              const fldm_person *person,
-                              fldm_person **out);
-
-// Apply the permit to one JSON record (strictly decoded and validated);
-// `*out` is the disclosure as compact JSON.
-//
-// # Safety
-// `permit` is live; `record_json` is NUL-terminated; `out` is valid for a write.
-fldm_error *fldm_permit_apply_json(const fldm_permit *permit, const char *record_json, char **out);
-
-// Apply the permit to one XML record (`<fldm:person>` document); `*out` is
-// the disclosure as an XML document.
-//
-// # Safety
-// `permit` is live; `record_xml` is NUL-terminated; `out` is valid for a write.
-fldm_error *fldm_permit_apply_xml(const fldm_permit *permit, const char *record_xml, char **out);
-
-// Benchmark baseline: run `fldm_permit_apply_json`'s work (decode,
-// validate, apply, encode) `iterations` times in a plain Rust loop and
-// write the elapsed nanoseconds. A C program times its own loop of
-// `fldm_permit_apply_json` calls on the same input; the ratio of the two
-// is the cost of the C boundary.
-//
-// # Safety
-// `permit` is live; `record_json` is NUL-terminated; `out_nanos` is valid
-// for a write.
-fldm_error *fldm_bench_rust_apply_json(const fldm_permit *permit,
-                                       const char *record_json,
-                                       uint64_t iterations,
-                                       uint64_t *out_nanos);
-
 // Decode a person from JSON (strict: unknown fields are an error naming
 // the field) and validate it.
 //
@@ -767,6 +703,56 @@ fldm_error *fldm_policy_decide(const fldm_policy *policy,
                                const char *date,
                                fldm_permit **out);
 
+// Free a permit. NULL is allowed.
+//
+// # Safety
+// `permit` is NULL or a permit from this library, not yet freed.
+void fldm_permit_free(fldm_permit *permit);
+
+// The permit as JSON: rule id, operation, legal basis (law, section,
+// citation), permitted attributes, transformations, case reference
+// requirement, retention (ISO 8601 duration such as `P6M`, and
+// `retention_text`, e.g. `6 months`) and policy hash.
+//
+// # Safety
+// `permit` is a live permit; `out` is valid for a write.
+fldm_error *fldm_permit_to_json(const fldm_permit *permit, char **out);
+
+// The id of the deciding rule (owned string).
+//
+// # Safety
+// `permit` is a live permit; `out` is valid for a write.
+fldm_error *fldm_permit_rule_id(const fldm_permit *permit, char **out);
+
+// The legal basis in short form, e.g. `§ 14 Abs. 1 AZRG` (owned string).
+//
+// # Safety
+// `permit` is a live permit; `out` is valid for a write.
+fldm_error *fldm_permit_legal_basis(const fldm_permit *permit, char **out);
+
+// Apply the permit to a person: `*out` is a new person holding exactly the
+// permitted attributes (plus the FLDM id), transformations applied.
+//
+// # Safety
+// `permit` and `person` are live; `out` is valid for a write.
+fldm_error *fldm_permit_apply(const fldm_permit *permit,
+                              const fldm_person *person,
+                              fldm_person **out);
+
+// Apply the permit to one JSON record (strictly decoded and validated);
+// `*out` is the disclosure as compact JSON.
+//
+// # Safety
+// `permit` is live; `record_json` is NUL-terminated; `out` is valid for a write.
+fldm_error *fldm_permit_apply_json(const fldm_permit *permit, const char *record_json, char **out);
+
+// Apply the permit to one XML record (`<fldm:person>` document); `*out` is
+// the disclosure as an XML document.
+//
+// # Safety
+// `permit` is live; `record_xml` is NUL-terminated; `out` is valid for a write.
+fldm_error *fldm_permit_apply_xml(const fldm_permit *permit, const char *record_xml, char **out);
+
 // What `office` (NULL: all) receives for `purpose` (NULL: all), and why.
 // `format`: `text`, `markdown`, `csv` (the DSGVO Art. 30 matrix) or `json`
 // (an array of rows; retention as an ISO 8601 duration such as `P6M`
@@ -780,6 +766,20 @@ fldm_error *fldm_policy_explain(const fldm_policy *policy,
                                 const char *purpose,
                                 const char *format,
                                 char **out);
+
+// Benchmark baseline: run `fldm_permit_apply_json`'s work (decode,
+// validate, apply, encode) `iterations` times in a plain Rust loop and
+// write the elapsed nanoseconds. A C program times its own loop of
+// `fldm_permit_apply_json` calls on the same input; the ratio of the two
+// is the cost of the C boundary.
+//
+// # Safety
+// `permit` is live; `record_json` is NUL-terminated; `out_nanos` is valid
+// for a write.
+fldm_error *fldm_bench_rust_apply_json(const fldm_permit *permit,
+                                       const char *record_json,
+                                       uint64_t iterations,
+                                       uint64_t *out_nanos);
 
 #ifdef __cplusplus
 }  // extern "C"

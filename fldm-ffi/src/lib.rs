@@ -20,7 +20,6 @@ mod audit;
 mod boundary;
 mod client;
 mod error;
-mod permit;
 mod person;
 mod policy;
 mod ptr;
@@ -30,7 +29,6 @@ use std::ffi::c_char;
 pub use audit::*;
 pub use client::*;
 pub use error::*;
-pub use permit::*;
 pub use person::*;
 pub use policy::*;
 

@@ -23,6 +23,16 @@ pub struct fldm_person {
 
 impl Handle for fldm_person {}
 
+impl fldm_person {
+    /// A person holding a copy of `record`: the record of a hub answer,
+    /// borrowed by C as long as the answer lives.
+    pub(crate) fn copy_of(record: &Person) -> Self {
+        fldm_person {
+            inner: record.clone(),
+        }
+    }
+}
+
 /// The text values of a record, one per string accessor.
 #[derive(Debug, Clone, Copy)]
 enum Text {
@@ -69,6 +79,26 @@ unsafe fn text(person: *const fldm_person, out: *mut *mut c_char, which: Text) -
     unsafe { read(person, "person", out, |p| Ok(which.of(&p.inner))) }
 }
 
+/// Shared body of the two decoders: `*out` is the person `decode` makes of
+/// the text argument `name`.
+///
+/// # Safety
+/// `text` is NULL or NUL-terminated; `out` is NULL or valid for a write.
+unsafe fn decode(
+    text: *const c_char,
+    name: &'static str,
+    out: *mut *mut fldm_person,
+    decode: fn(&str) -> fldm_core::Result<Person>,
+) -> *mut fldm_error {
+    // SAFETY: caller contract.
+    unsafe {
+        call(arg(text, name), out_arg(out, "out"), |text| {
+            let inner = decode(text)?;
+            Ok(fldm_person { inner })
+        })
+    }
+}
+
 /// Decode a person from JSON (strict: unknown fields are an error naming
 /// the field) and validate it.
 ///
@@ -81,9 +111,8 @@ pub unsafe extern "C" fn fldm_person_from_json(
 ) -> *mut fldm_error {
     // SAFETY: caller contract.
     unsafe {
-        call(arg(json, "json"), out_arg(out, "out"), |text| {
-            let inner = json::person_from_json(text, json::Strictness::Strict)?;
-            Ok(fldm_person { inner })
+        decode(json, "json", out, |t| {
+            json::person_from_json(t, json::Strictness::Strict)
         })
     }
 }
@@ -98,12 +127,7 @@ pub unsafe extern "C" fn fldm_person_from_xml(
     out: *mut *mut fldm_person,
 ) -> *mut fldm_error {
     // SAFETY: caller contract.
-    unsafe {
-        call(arg(xml, "xml"), out_arg(out, "out"), |text| {
-            let inner = xml::person_from_xml(text)?;
-            Ok(fldm_person { inner })
-        })
-    }
+    unsafe { decode(xml, "xml", out, xml::person_from_xml) }
 }
 
 /// Free a person. NULL is allowed.

@@ -11,11 +11,6 @@ use crate::error::{Error, FLDM_E_INVALID_ARGUMENT, fldm_error};
 use crate::person::fldm_person;
 use crate::ptr::{Handle, arg, call, free, out_arg, peek, run, to_json};
 
-/// `id_kind` of `fldm_client_get_person`: an FLDM id (`P` + 9 digits).
-pub const FLDM_ID_FLDM: i32 = 0;
-/// `id_kind` of `fldm_client_get_person`: an AZR-Nummer (12 digits).
-pub const FLDM_ID_AZR: i32 = 1;
-
 /// A disclosure received from the hub: the filtered record plus the
 /// decision (rule, legal basis, policy hash). Immutable; free with
 /// `fldm_disclosure_free`.
@@ -27,14 +22,10 @@ pub struct fldm_disclosure {
 
 impl Handle for fldm_disclosure {}
 
-impl From<Disclosure> for fldm_disclosure {
-    fn from(inner: Disclosure) -> Self {
-        let person = fldm_person {
-            inner: inner.record.clone(),
-        };
-        fldm_disclosure { inner, person }
-    }
-}
+/// `id_kind` of `fldm_client_get_person`: an FLDM id (`P` + 9 digits).
+pub const FLDM_ID_FLDM: i32 = 0;
+/// `id_kind` of `fldm_client_get_person`: an AZR-Nummer (12 digits).
+pub const FLDM_ID_AZR: i32 = 1;
 
 /// Get a person by FLDM id (`id_kind` 0) or AZR-Nummer (`id_kind` 1),
 /// filtered to what the office may receive for `purpose` (Abrufzweck) with
@@ -71,7 +62,8 @@ pub unsafe extern "C" fn fldm_client_get_person(
                     ));
                 }
             };
-            Ok(fldm_disclosure::from(d))
+            let person = fldm_person::copy_of(&d.record);
+            Ok(fldm_disclosure { inner: d, person })
         })
     }
 }

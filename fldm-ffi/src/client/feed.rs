@@ -30,15 +30,6 @@ pub struct fldm_change {
 
 impl Handle for fldm_change {}
 
-impl From<ChangeEntry> for fldm_change {
-    fn from(inner: ChangeEntry) -> Self {
-        let person = fldm_person {
-            inner: inner.record.clone(),
-        };
-        fldm_change { inner, person }
-    }
-}
-
 /// Start reading the change feed after `cursor` (0: from the beginning).
 /// Pages are fetched as needed by `fldm_change_feed_next`.
 ///
@@ -78,10 +69,12 @@ pub unsafe extern "C" fn fldm_change_feed_next(
     // SAFETY: caller contract.
     unsafe {
         call(arg(feed, "feed"), out_arg(out, "out"), |f| {
-            match f.feed.next() {
-                None => Ok(None),
-                Some(entry) => Ok(Some(fldm_change::from(entry?))),
-            }
+            let Some(entry) = f.feed.next() else {
+                return Ok(None);
+            };
+            let inner = entry?;
+            let person = fldm_person::copy_of(&inner.record);
+            Ok(Some(fldm_change { inner, person }))
         })
     }
 }

@@ -165,59 +165,6 @@ pub unsafe extern "C" fn fldm_client_search(
     }
 }
 
-/// The arguments the two writes share, named as in the bridge's request;
-/// `body` is the JSON text of what is written.
-struct Write<'a> {
-    purpose: String,
-    case_reference: Option<String>,
-    fldm_id: String,
-    body: &'a str,
-    idempotency_key: Option<String>,
-}
-
-/// Shared body of the writes (address, correction report): `request` makes
-/// the bridge's request from the arguments; `*out` (if wanted) is its
-/// answer.
-///
-/// # Safety
-/// `client` is NULL or live; the strings are NULL or NUL-terminated; `out`
-/// is NULL or valid for a write.
-#[allow(clippy::too_many_arguments)]
-unsafe fn write(
-    client: *const fldm_client,
-    fldm_id: *const c_char,
-    body: Arg<*const c_char>,
-    purpose: *const c_char,
-    case_reference: *const c_char,
-    idempotency_key: *const c_char,
-    out: *mut *mut c_char,
-    request: impl FnOnce(Write<'_>) -> Result<Request>,
-) -> *mut fldm_error {
-    let args = (
-        arg(client, "client"),
-        arg(fldm_id, "fldm_id"),
-        body,
-        context(purpose, case_reference),
-        opt_arg(idempotency_key, "idempotency_key"),
-    );
-    // SAFETY: caller contract.
-    unsafe {
-        call(
-            args,
-            opt_out_arg(out),
-            |(cl, id, body, (purpose, case), key)| {
-                cl.respond(request(Write {
-                    purpose: purpose.into(),
-                    case_reference: case.map(Into::into),
-                    fldm_id: id.into(),
-                    body,
-                    idempotency_key: key.map(Into::into),
-                })?)
-            },
-        )
-    }
-}
-
 /// Write back the current address (housing office). `anschrift_json`: an
 /// address object (`strasse`, `hausnummer`, `zusatz`, `postleitzahl`,
 /// `ort`, `einzugsdatum`). `idempotency_key`: a stable key makes the write
@@ -237,24 +184,25 @@ pub unsafe extern "C" fn fldm_client_update_address(
     idempotency_key: *const c_char,
     out: *mut *mut c_char,
 ) -> *mut fldm_error {
-    let anschrift = arg(anschrift_json, "anschrift_json");
+    let args = (
+        arg(client, "client"),
+        arg(fldm_id, "fldm_id"),
+        arg(anschrift_json, "anschrift_json"),
+        context(purpose, case_reference),
+        opt_arg(idempotency_key, "idempotency_key"),
+    );
     // SAFETY: caller contract.
     unsafe {
-        write(
-            client,
-            fldm_id,
-            anschrift,
-            purpose,
-            case_reference,
-            idempotency_key,
-            out,
-            |w| {
-                Ok(Request::UpdateAddress {
-                    anschrift: bridge::parse_json(w.body)?,
-                    purpose: w.purpose,
-                    case_reference: w.case_reference,
-                    fldm_id: w.fldm_id,
-                    idempotency_key: w.idempotency_key,
+        call(
+            args,
+            opt_out_arg(out),
+            |(cl, id, anschrift, (purpose, case), key)| {
+                cl.respond(Request::UpdateAddress {
+                    purpose: purpose.into(),
+                    case_reference: case.map(Into::into),
+                    fldm_id: id.into(),
+                    anschrift: bridge::parse_json(anschrift)?,
+                    idempotency_key: key.map(Into::into),
                 })
             },
         )
@@ -278,24 +226,25 @@ pub unsafe extern "C" fn fldm_client_report_correction(
     idempotency_key: *const c_char,
     out: *mut *mut c_char,
 ) -> *mut fldm_error {
-    let report = arg(report_json, "report_json");
+    let args = (
+        arg(client, "client"),
+        arg(fldm_id, "fldm_id"),
+        arg(report_json, "report_json"),
+        context(purpose, case_reference),
+        opt_arg(idempotency_key, "idempotency_key"),
+    );
     // SAFETY: caller contract.
     unsafe {
-        write(
-            client,
-            fldm_id,
-            report,
-            purpose,
-            case_reference,
-            idempotency_key,
-            out,
-            |w| {
-                Ok(Request::ReportCorrection {
-                    report: bridge::parse_json(w.body)?,
-                    purpose: w.purpose,
-                    case_reference: w.case_reference,
-                    fldm_id: w.fldm_id,
-                    idempotency_key: w.idempotency_key,
+        call(
+            args,
+            opt_out_arg(out),
+            |(cl, id, report, (purpose, case), key)| {
+                cl.respond(Request::ReportCorrection {
+                    purpose: purpose.into(),
+                    case_reference: case.map(Into::into),
+                    fldm_id: id.into(),
+                    report: bridge::parse_json(report)?,
+                    idempotency_key: key.map(Into::into),
                 })
             },
         )
@@ -311,7 +260,7 @@ mod tests {
         sync::<crate::person::fldm_person>();
         sync::<super::fldm_disclosure>();
         sync::<crate::policy::fldm_policy>();
-        sync::<crate::permit::fldm_permit>();
+        sync::<crate::policy::fldm_permit>();
     }
 
     #[test]
