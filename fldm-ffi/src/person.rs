@@ -63,7 +63,8 @@ impl Text {
             Text::Geburtsort => g.geburtsort.as_ref().map(|o| o.as_str().to_string()),
             Text::Geschlecht => g.geschlecht.map(|c| c.as_str().to_string()),
             Text::Anschrift => {
-                (p.anschrift.aktuell.as_ref()).and_then(|a| serde_json::to_string(a).ok())
+                let aktuell = p.anschrift.aktuell.as_ref();
+                aktuell.and_then(|a| serde_json::to_string(a).ok())
             }
             Text::Attributes => serde_json::to_string(&attribute::present(p).names()).ok(),
         }
