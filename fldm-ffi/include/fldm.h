@@ -264,6 +264,54 @@ fldm_error *fldm_client_call_json(const fldm_client *client,
                                   const char *request_json,
                                   char **out_json);
 
+// Search by Grundpersonalien. `query_json`: `{"familienname": ...,
+// "vornamen": ..., "geburtsdatum": ..., "geschlecht": ...,
+// "staatsangehoerigkeit": ..., "limit": ...}` (all optional). `*out` is
+// the response JSON: `request_id`, `decision`, `candidates` (each with
+// `score`, `probability`, `matched_on`, `record`). Non-matching
+// candidates must be deleted at once (AZRG § 10 Abs. 3).
+//
+// # Safety
+// `client` is live; the strings are NUL-terminated or NULL where allowed;
+// `out` is valid for a write.
+fldm_error *fldm_client_search(const fldm_client *client,
+                               const char *query_json,
+                               const char *purpose,
+                               const char *case_reference,
+                               char **out);
+
+// Write back the current address (housing office). `anschrift_json`: an
+// address object (`strasse`, `hausnummer`, `zusatz`, `postleitzahl`,
+// `ort`, `einzugsdatum`). `idempotency_key`: a stable key makes the write
+// safe to repeat (NULL: generated). `*out` (if `out` is not NULL) is the
+// write result JSON (`fldm_id`, `version`, `changed`, `decision`).
+//
+// # Safety
+// `client` is live; the strings are NUL-terminated or NULL where allowed;
+// `out` is NULL or valid for a write.
+fldm_error *fldm_client_update_address(const fldm_client *client,
+                                       const char *fldm_id,
+                                       const char *anschrift_json,
+                                       const char *purpose,
+                                       const char *case_reference,
+                                       const char *idempotency_key,
+                                       char **out);
+
+// Report a correction (Berichtigung) to the owning office. `report_json`:
+// `{"attributes": ["grundpersonalien.familienname", ...], "note": "..."}`.
+// `*out` (if `out` is not NULL) is the correction JSON (`id`, `status`, ...).
+//
+// # Safety
+// `client` is live; the strings are NUL-terminated or NULL where allowed;
+// `out` is NULL or valid for a write.
+fldm_error *fldm_client_report_correction(const fldm_client *client,
+                                          const char *fldm_id,
+                                          const char *report_json,
+                                          const char *purpose,
+                                          const char *case_reference,
+                                          const char *idempotency_key,
+                                          char **out);
+
 // A new configuration for the hub at `base_url` (`https://host:port`).
 // Required before `fldm_client_new`: CA, identity, user, and a journal
 // choice (`fldm_client_config_set_journal_dir` or
@@ -348,6 +396,49 @@ fldm_error *fldm_client_config_set_journal_dir(fldm_client_config *config,
 // `config` is live.
 fldm_error *fldm_client_config_set_no_journal(fldm_client_config *config);
 
+// Get a person by FLDM id (`id_kind` 0) or AZR-Nummer (`id_kind` 1),
+// filtered to what the office may receive for `purpose` (Abrufzweck) with
+// `case_reference` (Geschäftszeichen, NULL if none).
+//
+// # Safety
+// `client` is live; the strings are NUL-terminated or NULL where allowed;
+// `out` is valid for a write.
+fldm_error *fldm_client_get_person(const fldm_client *client,
+                                   const char *id,
+                                   int32_t id_kind,
+                                   const char *purpose,
+                                   const char *case_reference,
+                                   fldm_disclosure **out);
+
+// Free a disclosure. NULL is allowed.
+//
+// # Safety
+// `disclosure` is NULL or a disclosure from this library, not yet freed.
+void fldm_disclosure_free(fldm_disclosure *disclosure);
+
+// The disclosed record. Borrowed: valid as long as `disclosure`; do not
+// free it. NULL if `disclosure` is NULL.
+//
+// # Safety
+// `disclosure` is NULL or live.
+const fldm_person *fldm_disclosure_person(const fldm_disclosure *disclosure);
+
+// The whole disclosure as JSON (`request_id`, `decision` with `rule_id`,
+// `legal_basis`, `policy_hash`, `attributes`, `transformations`, and
+// `record`), as sent by the hub.
+//
+// # Safety
+// `disclosure` is live; `out` is valid for a write.
+fldm_error *fldm_disclosure_to_json(const fldm_disclosure *disclosure, char **out);
+
+// The deciding rule id and the legal basis, e.g. `§ 14 Abs. 1 AZRG`.
+//
+// # Safety
+// `disclosure` is live; `out_rule_id` and `out_legal_basis` are valid for writes.
+fldm_error *fldm_disclosure_decision(const fldm_disclosure *disclosure,
+                                     char **out_rule_id,
+                                     char **out_legal_basis);
+
 // Start reading the change feed after `cursor` (0: from the beginning).
 // Pages are fetched as needed by `fldm_change_feed_next`.
 //
@@ -404,97 +495,6 @@ fldm_error *fldm_change_to_json(const fldm_change *change, char **out);
 // # Safety
 // `change` is NULL or a change from this library, not yet freed.
 void fldm_change_free(fldm_change *change);
-
-// Get a person by FLDM id (`id_kind` 0) or AZR-Nummer (`id_kind` 1),
-// filtered to what the office may receive for `purpose` (Abrufzweck) with
-// `case_reference` (Geschäftszeichen, NULL if none).
-//
-// # Safety
-// `client` is live; the strings are NUL-terminated or NULL where allowed;
-// `out` is valid for a write.
-fldm_error *fldm_client_get_person(const fldm_client *client,
-                                   const char *id,
-                                   int32_t id_kind,
-                                   const char *purpose,
-                                   const char *case_reference,
-                                   fldm_disclosure **out);
-
-// Free a disclosure. NULL is allowed.
-//
-// # Safety
-// `disclosure` is NULL or a disclosure from this library, not yet freed.
-void fldm_disclosure_free(fldm_disclosure *disclosure);
-
-// The disclosed record. Borrowed: valid as long as `disclosure`; do not
-// free it. NULL if `disclosure` is NULL.
-//
-// # Safety
-// `disclosure` is NULL or live.
-const fldm_person *fldm_disclosure_person(const fldm_disclosure *disclosure);
-
-// The whole disclosure as JSON (`request_id`, `decision` with `rule_id`,
-// `legal_basis`, `policy_hash`, `attributes`, `transformations`, and
-// `record`), as sent by the hub.
-//
-// # Safety
-// `disclosure` is live; `out` is valid for a write.
-fldm_error *fldm_disclosure_to_json(const fldm_disclosure *disclosure, char **out);
-
-// The deciding rule id and the legal basis, e.g. `§ 14 Abs. 1 AZRG`.
-//
-// # Safety
-// `disclosure` is live; `out_rule_id` and `out_legal_basis` are valid for writes.
-fldm_error *fldm_disclosure_decision(const fldm_disclosure *disclosure,
-                                     char **out_rule_id,
-                                     char **out_legal_basis);
-
-// Search by Grundpersonalien. `query_json`: `{"familienname": ...,
-// "vornamen": ..., "geburtsdatum": ..., "geschlecht": ...,
-// "staatsangehoerigkeit": ..., "limit": ...}` (all optional). `*out` is
-// the response JSON: `request_id`, `decision`, `candidates` (each with
-// `score`, `probability`, `matched_on`, `record`). Non-matching
-// candidates must be deleted at once (AZRG § 10 Abs. 3).
-//
-// # Safety
-// `client` is live; the strings are NUL-terminated or NULL where allowed;
-// `out` is valid for a write.
-fldm_error *fldm_client_search(const fldm_client *client,
-                               const char *query_json,
-                               const char *purpose,
-                               const char *case_reference,
-                               char **out);
-
-// Write back the current address (housing office). `anschrift_json`: an
-// address object (`strasse`, `hausnummer`, `zusatz`, `postleitzahl`,
-// `ort`, `einzugsdatum`). `idempotency_key`: a stable key makes the write
-// safe to repeat (NULL: generated). `*out` (if `out` is not NULL) is the
-// write result JSON (`fldm_id`, `version`, `changed`, `decision`).
-//
-// # Safety
-// `client` is live; the strings are NUL-terminated or NULL where allowed;
-// `out` is NULL or valid for a write.
-fldm_error *fldm_client_update_address(const fldm_client *client,
-                                       const char *fldm_id,
-                                       const char *anschrift_json,
-                                       const char *purpose,
-                                       const char *case_reference,
-                                       const char *idempotency_key,
-                                       char **out);
-
-// Report a correction (Berichtigung) to the owning office. `report_json`:
-// `{"attributes": ["grundpersonalien.familienname", ...], "note": "..."}`.
-// `*out` (if `out` is not NULL) is the correction JSON (`id`, `status`, ...).
-//
-// # Safety
-// `client` is live; the strings are NUL-terminated or NULL where allowed;
-// `out` is NULL or valid for a write.
-fldm_error *fldm_client_report_correction(const fldm_client *client,
-                                          const char *fldm_id,
-                                          const char *report_json,
-                                          const char *purpose,
-                                          const char *case_reference,
-                                          const char *idempotency_key,
-                                          char **out);
 
 // The error's code (`FLDM_E_*`), 0 if `error` is NULL.
 //

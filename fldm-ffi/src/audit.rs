@@ -5,9 +5,8 @@ use std::path::Path;
 
 use ::fldm_client::bridge;
 
-use crate::boundary::fallible;
 use crate::error::fldm_error;
-use crate::ptr::{Out, str_arg};
+use crate::ptr::{arg, call, out_arg};
 
 /// Verify the journal in directory `dir` with the owner's public key file
 /// (as written by `fldm audit keygen` / `fldm init-pki`). Intact: `*out` is
@@ -24,19 +23,14 @@ pub unsafe extern "C" fn fldm_audit_verify_dir(
     public_key_path: *const c_char,
     out: *mut *mut c_char,
 ) -> *mut fldm_error {
-    fallible(|| {
-        // SAFETY: caller contract.
-        let (dir, key, out) = unsafe {
-            (
-                str_arg(dir, "dir")?,
-                str_arg(public_key_path, "public_key_path")?,
-                Out::new(out, "out")?,
-            )
-        };
-        let report = bridge::verify_dir(Path::new(dir), Path::new(key))?;
-        out.write_string(bridge::to_json(&report)?);
-        Ok(())
-    })
+    let args = (arg(dir, "dir"), arg(public_key_path, "public_key_path"));
+    // SAFETY: caller contract.
+    unsafe {
+        call(args, out_arg(out, "out"), |(dir, key)| {
+            let report = bridge::verify_dir(Path::new(dir), Path::new(key))?;
+            Ok(bridge::to_json(&report)?)
+        })
+    }
 }
 
 /// Verify an offline proof bundle (the JSON text of `fldm audit prove`)
@@ -54,16 +48,14 @@ pub unsafe extern "C" fn fldm_audit_verify_bundle(
     public_key_path: *const c_char,
     out_index: *mut u64,
 ) -> *mut fldm_error {
-    fallible(|| {
-        // SAFETY: caller contract.
-        let (text, key, out) = unsafe {
-            (
-                str_arg(bundle_json, "bundle_json")?,
-                str_arg(public_key_path, "public_key_path")?,
-                Out::new(out_index, "out_index")?,
-            )
-        };
-        out.write(bridge::verify_bundle(text, Path::new(key))?.leaf_index);
-        Ok(())
-    })
+    let args = (
+        arg(bundle_json, "bundle_json"),
+        arg(public_key_path, "public_key_path"),
+    );
+    // SAFETY: caller contract.
+    unsafe {
+        call(args, out_arg(out_index, "out_index"), |(text, key)| {
+            Ok(bridge::verify_bundle(text, Path::new(key))?.leaf_index)
+        })
+    }
 }

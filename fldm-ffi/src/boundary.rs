@@ -5,6 +5,34 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use crate::error::{Error, FLDM_E_PANIC, Result, fldm_error};
 
+/// What an infallible entry point returns when it has nothing to give: for
+/// a NULL handle, and when a panic was caught.
+pub(crate) trait Neutral {
+    fn neutral() -> Self;
+}
+
+impl Neutral for () {
+    fn neutral() -> Self {}
+}
+
+impl Neutral for i32 {
+    fn neutral() -> Self {
+        0
+    }
+}
+
+impl Neutral for u64 {
+    fn neutral() -> Self {
+        0
+    }
+}
+
+impl<T> Neutral for *const T {
+    fn neutral() -> Self {
+        std::ptr::null()
+    }
+}
+
 /// What an entry point returns when a panic was caught.
 pub(crate) trait OnPanic {
     fn on_panic(message: String) -> Self;
@@ -20,25 +48,9 @@ impl OnPanic for *mut fldm_error {
     }
 }
 
-impl OnPanic for () {
-    fn on_panic(_: String) -> Self {}
-}
-
-impl OnPanic for i32 {
+impl<T: Neutral> OnPanic for T {
     fn on_panic(_: String) -> Self {
-        0
-    }
-}
-
-impl OnPanic for u64 {
-    fn on_panic(_: String) -> Self {
-        0
-    }
-}
-
-impl<T> OnPanic for *const T {
-    fn on_panic(_: String) -> Self {
-        std::ptr::null()
+        T::neutral()
     }
 }
 

@@ -5,7 +5,7 @@ use std::ffi::{CString, c_char};
 
 use ::fldm_client::bridge::{self, ErrorKind};
 
-use crate::boundary::guard;
+use crate::ptr::{Handle, IntoC, free, peek};
 
 // --- codes -------------------------------------------------------------------
 // Ranges by kind: 1xx argument/usage, 2xx input validation, 3xx policy
@@ -85,6 +85,8 @@ pub struct fldm_error {
     request_id: Option<CString>,
 }
 
+impl Handle for fldm_error {}
+
 /// The Rust side of an error before it crosses the boundary.
 #[derive(Debug)]
 pub(crate) struct Error {
@@ -114,14 +116,14 @@ impl Error {
     }
 
     pub(crate) fn into_raw(self) -> *mut fldm_error {
-        let e = fldm_error {
+        fldm_error {
             code: self.code,
             message: c_string_lossy(self.message),
             reason: self.reason.map(c_string_lossy),
             field: self.field.map(c_string_lossy),
             request_id: self.request_id.map(c_string_lossy),
-        };
-        Box::into_raw(Box::new(e))
+        }
+        .into_c()
     }
 }
 
@@ -214,7 +216,7 @@ pub(crate) type Result<T, E = Error> = std::result::Result<T, E>;
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn fldm_error_code(error: *const fldm_error) -> i32 {
     // SAFETY: caller contract: NULL or a live error.
-    guard(|| unsafe { error.as_ref() }.map_or(0, |e| e.code))
+    unsafe { peek(error, |e| e.code) }
 }
 
 /// The error's message (UTF-8, never personal data). Borrowed: valid until
@@ -225,7 +227,7 @@ pub unsafe extern "C" fn fldm_error_code(error: *const fldm_error) -> i32 {
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn fldm_error_message(error: *const fldm_error) -> *const c_char {
     // SAFETY: caller contract: NULL or a live error.
-    guard(|| borrowed(unsafe { error.as_ref() }.map(|e| &e.message)))
+    unsafe { peek(error, |e| e.message.as_ptr()) }
 }
 
 /// A machine reason code where the error has one: the deny reason of
@@ -239,7 +241,7 @@ pub unsafe extern "C" fn fldm_error_message(error: *const fldm_error) -> *const 
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn fldm_error_reason(error: *const fldm_error) -> *const c_char {
     // SAFETY: caller contract: NULL or a live error.
-    guard(|| borrowed(unsafe { error.as_ref() }.and_then(|e| e.reason.as_ref())))
+    unsafe { peek(error, |e| borrowed(&e.reason)) }
 }
 
 /// The request id of the hub call that failed, where the hub answered
@@ -253,7 +255,7 @@ pub unsafe extern "C" fn fldm_error_reason(error: *const fldm_error) -> *const c
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn fldm_error_request_id(error: *const fldm_error) -> *const c_char {
     // SAFETY: caller contract: NULL or a live error.
-    guard(|| borrowed(unsafe { error.as_ref() }.and_then(|e| e.request_id.as_ref())))
+    unsafe { peek(error, |e| borrowed(&e.request_id)) }
 }
 
 /// The field the error concerns, where known: the request field of a
@@ -267,11 +269,12 @@ pub unsafe extern "C" fn fldm_error_request_id(error: *const fldm_error) -> *con
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn fldm_error_field(error: *const fldm_error) -> *const c_char {
     // SAFETY: caller contract: NULL or a live error.
-    guard(|| borrowed(unsafe { error.as_ref() }.and_then(|e| e.field.as_ref())))
+    unsafe { peek(error, |e| borrowed(&e.field)) }
 }
 
-fn borrowed(s: Option<&CString>) -> *const c_char {
-    s.map_or(std::ptr::null(), |s| s.as_ptr())
+/// A borrowed optional text of an error: valid until the error is freed.
+fn borrowed(s: &Option<CString>) -> *const c_char {
+    s.as_ref().map_or(std::ptr::null(), |s| s.as_ptr())
 }
 
 /// Free an error. NULL is allowed and does nothing.
@@ -280,10 +283,6 @@ fn borrowed(s: Option<&CString>) -> *const c_char {
 /// `error` is NULL or an error returned by this library, not yet freed.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn fldm_error_free(error: *mut fldm_error) {
-    guard(|| {
-        if !error.is_null() {
-            // SAFETY: caller contract: allocated by `Error::into_raw`, freed once.
-            drop(unsafe { Box::from_raw(error) });
-        }
-    })
+    // SAFETY: caller contract.
+    unsafe { free(error) }
 }

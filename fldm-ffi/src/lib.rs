@@ -59,7 +59,7 @@ pub extern "C" fn fldm_version() -> *const c_char {
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn fldm_string_free(s: *mut c_char) {
     // SAFETY: caller contract.
-    boundary::guard(|| unsafe { ptr::free_string(s) })
+    unsafe { ptr::free_string(s) }
 }
 
 /// TEST ONLY: panics inside the library, to show that the panic boundary

@@ -7,18 +7,97 @@
 
 use std::ffi::c_char;
 
+use fldm_core::attribute;
 use fldm_core::codec::{json, xml};
 use fldm_core::record::{NamePart, Person};
 
-use crate::boundary::{fallible, guard};
 use crate::error::{Error, FLDM_E_INVALID_ARGUMENT, fldm_error};
-use crate::ptr::{Out, free_box, handle, new_from_str, opt_string_out, string_out};
+use crate::ptr::{Handle, arg, call, free, out_arg, read};
 
 /// A person record (Kerndatensatz), immutable. Owned by the caller; free
 /// with `fldm_person_free`. Safe to read from several threads at once.
 #[derive(Debug)]
 pub struct fldm_person {
     pub(crate) inner: Person,
+}
+
+impl Handle for fldm_person {}
+
+impl fldm_person {
+    /// A person holding a copy of `record`: the record of a hub answer,
+    /// borrowed by C as long as the answer lives.
+    pub(crate) fn copy_of(record: &Person) -> Self {
+        fldm_person {
+            inner: record.clone(),
+        }
+    }
+}
+
+/// The text values of a record, one per string accessor.
+#[derive(Debug, Clone, Copy)]
+enum Text {
+    FldmId,
+    AzrNummer,
+    Familienname,
+    Geburtsname,
+    Vornamen,
+    Geburtsdatum,
+    Geburtsort,
+    Geschlecht,
+    Anschrift,
+    Attributes,
+}
+
+impl Text {
+    /// The value in `p`; `None` when the record does not carry it.
+    fn of(self, p: &Person) -> Option<String> {
+        let g = &p.grundpersonalien;
+        let name = |n: &Option<NamePart>| n.as_ref().and_then(NamePart::wert).map(str::to_string);
+        match self {
+            Text::FldmId => Some(p.fldm_id.to_string()),
+            Text::AzrNummer => p.azr_nummer.as_ref().map(ToString::to_string),
+            Text::Familienname => name(&g.familienname),
+            Text::Geburtsname => name(&g.geburtsname),
+            Text::Vornamen => name(&g.vornamen),
+            Text::Geburtsdatum => g.geburtsdatum.as_ref().map(|d| d.to_text()),
+            Text::Geburtsort => g.geburtsort.as_ref().map(|o| o.as_str().to_string()),
+            Text::Geschlecht => g.geschlecht.map(|c| c.as_str().to_string()),
+            Text::Anschrift => {
+                let aktuell = p.anschrift.aktuell.as_ref();
+                aktuell.and_then(|a| serde_json::to_string(a).ok())
+            }
+            Text::Attributes => serde_json::to_string(&attribute::present(p).names()).ok(),
+        }
+    }
+}
+
+/// Shared body of the string accessors.
+///
+/// # Safety
+/// `person` is NULL or live; `out` is NULL or valid for a write.
+unsafe fn text(person: *const fldm_person, out: *mut *mut c_char, which: Text) -> *mut fldm_error {
+    // SAFETY: caller contract.
+    unsafe { read(person, "person", out, |p| Ok(which.of(&p.inner))) }
+}
+
+/// Shared body of the two decoders: `*out` is the person `decode` makes of
+/// the text argument `name`.
+///
+/// # Safety
+/// `text` is NULL or NUL-terminated; `out` is NULL or valid for a write.
+unsafe fn decode(
+    text: *const c_char,
+    name: &'static str,
+    out: *mut *mut fldm_person,
+    decode: fn(&str) -> fldm_core::Result<Person>,
+) -> *mut fldm_error {
+    // SAFETY: caller contract.
+    unsafe {
+        call(arg(text, name), out_arg(out, "out"), |text| {
+            let inner = decode(text)?;
+            Ok(fldm_person { inner })
+        })
+    }
 }
 
 /// Decode a person from JSON (strict: unknown fields are an error naming
@@ -33,9 +112,8 @@ pub unsafe extern "C" fn fldm_person_from_json(
 ) -> *mut fldm_error {
     // SAFETY: caller contract.
     unsafe {
-        new_from_str(json, "json", out, |text| {
-            let inner = json::person_from_json(text, json::Strictness::Strict)?;
-            Ok(fldm_person { inner })
+        decode(json, "json", out, |t| {
+            json::person_from_json(t, json::Strictness::Strict)
         })
     }
 }
@@ -50,13 +128,7 @@ pub unsafe extern "C" fn fldm_person_from_xml(
     out: *mut *mut fldm_person,
 ) -> *mut fldm_error {
     // SAFETY: caller contract.
-    unsafe {
-        new_from_str(xml, "xml", out, |text| {
-            Ok(fldm_person {
-                inner: xml::person_from_xml(text)?,
-            })
-        })
-    }
+    unsafe { decode(xml, "xml", out, xml::person_from_xml) }
 }
 
 /// Free a person. NULL is allowed.
@@ -66,7 +138,7 @@ pub unsafe extern "C" fn fldm_person_from_xml(
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn fldm_person_free(person: *mut fldm_person) {
     // SAFETY: caller contract.
-    guard(|| unsafe { free_box(person) })
+    unsafe { free(person) }
 }
 
 /// Encode as compact JSON (`*out`: owned, free with `fldm_string_free`).
@@ -80,7 +152,7 @@ pub unsafe extern "C" fn fldm_person_to_json(
 ) -> *mut fldm_error {
     // SAFETY: caller contract.
     unsafe {
-        string_out(person, "person", out, |p| {
+        read(person, "person", out, |p| {
             Ok(json::person_to_json(&p.inner))
         })
     }
@@ -96,25 +168,7 @@ pub unsafe extern "C" fn fldm_person_to_xml(
     out: *mut *mut c_char,
 ) -> *mut fldm_error {
     // SAFETY: caller contract.
-    unsafe { string_out(person, "person", out, |p| Ok(xml::person_to_xml(&p.inner))) }
-}
-
-/// Shared body of the string accessors: `*out` is an owned string, or NULL
-/// when the record does not carry the value.
-///
-/// # Safety
-/// `person` is NULL or live; `out` is NULL or valid for a write.
-unsafe fn accessor(
-    person: *const fldm_person,
-    out: *mut *mut c_char,
-    get: impl FnOnce(&Person) -> Option<String>,
-) -> *mut fldm_error {
-    // SAFETY: caller contract.
-    unsafe { opt_string_out(person, "person", out, |p| Ok(get(&p.inner))) }
-}
-
-fn name(n: &Option<NamePart>) -> Option<String> {
-    n.as_ref().and_then(NamePart::wert).map(str::to_string)
+    unsafe { read(person, "person", out, |p| Ok(xml::person_to_xml(&p.inner))) }
 }
 
 /// The FLDM id (always present).
@@ -128,7 +182,7 @@ pub unsafe extern "C" fn fldm_person_fldm_id(
     out: *mut *mut c_char,
 ) -> *mut fldm_error {
     // SAFETY: caller contract.
-    unsafe { accessor(person, out, |p: &Person| Some(p.fldm_id.to_string())) }
+    unsafe { text(person, out, Text::FldmId) }
 }
 
 /// The AZR-Nummer.
@@ -142,11 +196,7 @@ pub unsafe extern "C" fn fldm_person_azr_nummer(
     out: *mut *mut c_char,
 ) -> *mut fldm_error {
     // SAFETY: caller contract.
-    unsafe {
-        accessor(person, out, |p: &Person| {
-            p.azr_nummer.as_ref().map(|a| a.to_string())
-        })
-    }
+    unsafe { text(person, out, Text::AzrNummer) }
 }
 
 /// Familienname.
@@ -160,11 +210,7 @@ pub unsafe extern "C" fn fldm_person_familienname(
     out: *mut *mut c_char,
 ) -> *mut fldm_error {
     // SAFETY: caller contract.
-    unsafe {
-        accessor(person, out, |p: &Person| {
-            name(&p.grundpersonalien.familienname)
-        })
-    }
+    unsafe { text(person, out, Text::Familienname) }
 }
 
 /// Geburtsname.
@@ -178,11 +224,7 @@ pub unsafe extern "C" fn fldm_person_geburtsname(
     out: *mut *mut c_char,
 ) -> *mut fldm_error {
     // SAFETY: caller contract.
-    unsafe {
-        accessor(person, out, |p: &Person| {
-            name(&p.grundpersonalien.geburtsname)
-        })
-    }
+    unsafe { text(person, out, Text::Geburtsname) }
 }
 
 /// Vornamen.
@@ -196,7 +238,7 @@ pub unsafe extern "C" fn fldm_person_vornamen(
     out: *mut *mut c_char,
 ) -> *mut fldm_error {
     // SAFETY: caller contract.
-    unsafe { accessor(person, out, |p: &Person| name(&p.grundpersonalien.vornamen)) }
+    unsafe { text(person, out, Text::Vornamen) }
 }
 
 /// Geburtsdatum as text: `YYYY-MM-DD`, `YYYY-MM`, `YYYY` or `unbekannt`.
@@ -210,14 +252,7 @@ pub unsafe extern "C" fn fldm_person_geburtsdatum(
     out: *mut *mut c_char,
 ) -> *mut fldm_error {
     // SAFETY: caller contract.
-    unsafe {
-        accessor(person, out, |p: &Person| {
-            p.grundpersonalien
-                .geburtsdatum
-                .as_ref()
-                .map(|d| d.to_text())
-        })
-    }
+    unsafe { text(person, out, Text::Geburtsdatum) }
 }
 
 /// Geburtsort.
@@ -231,14 +266,7 @@ pub unsafe extern "C" fn fldm_person_geburtsort(
     out: *mut *mut c_char,
 ) -> *mut fldm_error {
     // SAFETY: caller contract.
-    unsafe {
-        accessor(person, out, |p: &Person| {
-            p.grundpersonalien
-                .geburtsort
-                .as_ref()
-                .map(|t| t.as_str().to_string())
-        })
-    }
+    unsafe { text(person, out, Text::Geburtsort) }
 }
 
 /// Geschlecht code (XInneres list `geschlecht`): `m`, `w`, `x` or `d`.
@@ -252,13 +280,7 @@ pub unsafe extern "C" fn fldm_person_geschlecht(
     out: *mut *mut c_char,
 ) -> *mut fldm_error {
     // SAFETY: caller contract.
-    unsafe {
-        accessor(person, out, |p: &Person| {
-            p.grundpersonalien
-                .geschlecht
-                .map(|g| g.as_str().to_string())
-        })
-    }
+    unsafe { text(person, out, Text::Geschlecht) }
 }
 
 /// The current address (`anschrift.aktuell`) as a JSON object.
@@ -272,14 +294,7 @@ pub unsafe extern "C" fn fldm_person_anschrift_json(
     out: *mut *mut c_char,
 ) -> *mut fldm_error {
     // SAFETY: caller contract.
-    unsafe {
-        accessor(person, out, |p: &Person| {
-            p.anschrift
-                .aktuell
-                .as_ref()
-                .and_then(|a| serde_json::to_string(a).ok())
-        })
-    }
+    unsafe { text(person, out, Text::Anschrift) }
 }
 
 /// The catalogue names of the attributes the record carries, as a JSON
@@ -294,11 +309,7 @@ pub unsafe extern "C" fn fldm_person_attributes_json(
     out: *mut *mut c_char,
 ) -> *mut fldm_error {
     // SAFETY: caller contract.
-    unsafe {
-        accessor(person, out, |p: &Person| {
-            serde_json::to_string(&fldm_core::attribute::present(p).names()).ok()
-        })
-    }
+    unsafe { text(person, out, Text::Attributes) }
 }
 
 /// Number of Staatsangehörigkeiten.
@@ -310,12 +321,12 @@ pub unsafe extern "C" fn fldm_person_nationality_count(
     person: *const fldm_person,
     out: *mut usize,
 ) -> *mut fldm_error {
-    fallible(|| {
-        // SAFETY: caller contract.
-        let (p, out) = unsafe { (handle(person, "person")?, Out::new(out, "out")?) };
-        out.write(p.inner.grundpersonalien.staatsangehoerigkeiten.len());
-        Ok(())
-    })
+    // SAFETY: caller contract.
+    unsafe {
+        read(person, "person", out, |p| {
+            Ok(p.inner.grundpersonalien.staatsangehoerigkeiten.len())
+        })
+    }
 }
 
 /// The `index`-th Staatsangehörigkeit as its DESTATIS code (3 digits).
@@ -329,20 +340,20 @@ pub unsafe extern "C" fn fldm_person_nationality_at(
     index: usize,
     out: *mut *mut c_char,
 ) -> *mut fldm_error {
-    fallible(|| {
-        // SAFETY: caller contract.
-        let (p, out) = unsafe { (handle(person, "person")?, Out::new(out, "out")?) };
-        let list = &p.inner.grundpersonalien.staatsangehoerigkeiten;
-        let code = list.get(index).ok_or_else(|| {
-            Error::new(
-                FLDM_E_INVALID_ARGUMENT,
-                format!(
-                    "index {index} is out of range (the record has {} nationalities)",
-                    list.len()
-                ),
-            )
-        })?;
-        out.write_string(code.as_str().to_string());
-        Ok(())
-    })
+    // SAFETY: caller contract.
+    unsafe {
+        read(person, "person", out, |p| {
+            let list = &p.inner.grundpersonalien.staatsangehoerigkeiten;
+            let code = list.get(index).ok_or_else(|| {
+                Error::new(
+                    FLDM_E_INVALID_ARGUMENT,
+                    format!(
+                        "index {index} is out of range (the record has {} nationalities)",
+                        list.len()
+                    ),
+                )
+            })?;
+            Ok(code.as_str().to_string())
+        })
+    }
 }

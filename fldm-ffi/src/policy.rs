@@ -1,21 +1,23 @@
-//! Local policy functions: load, decide, apply, explain (no hub needed).
-//! The work and the JSON forms are the bridge's (`fldm_client::bridge`).
+//! Local policy functions: load, decide, apply, explain (no hub needed):
+//! `fldm_policy` and the `fldm_permit` its decisions give. The work and
+//! the JSON forms are the bridge's (`fldm_client::bridge`).
 
 use std::ffi::c_char;
 
 use ::fldm_client::bridge::{self, view};
 use fldm_core::policy::{Permit, Policy};
 
-use crate::boundary::{fallible, guard};
 use crate::error::fldm_error;
 use crate::person::fldm_person;
-use crate::ptr::{Out, free_box, handle, new_from_str, opt_str_arg, str_arg, string_out};
+use crate::ptr::{Handle, arg, call, free, opt_arg, out_arg, read, to_json};
 
 /// A loaded, validated policy; immutable and safe to share between threads.
 #[derive(Debug)]
 pub struct fldm_policy {
     inner: Policy,
 }
+
+impl Handle for fldm_policy {}
 
 /// A permit: the deciding rule, its legal basis, the attribute set and the
 /// transformations. Immutable and safe to share between threads; it stays
@@ -24,6 +26,8 @@ pub struct fldm_policy {
 pub struct fldm_permit {
     pub(crate) inner: Permit,
 }
+
+impl Handle for fldm_permit {}
 
 /// Load and validate a policy file (TOML). Errors name file, line and rule.
 ///
@@ -36,10 +40,9 @@ pub unsafe extern "C" fn fldm_policy_load(
 ) -> *mut fldm_error {
     // SAFETY: caller contract.
     unsafe {
-        new_from_str(path, "path", out, |path| {
-            Ok(fldm_policy {
-                inner: Policy::load(path)?,
-            })
+        call(arg(path, "path"), out_arg(out, "out"), |path| {
+            let inner = Policy::load(path)?;
+            Ok(fldm_policy { inner })
         })
     }
 }
@@ -54,20 +57,14 @@ pub unsafe extern "C" fn fldm_policy_from_str(
     source_name: *const c_char,
     out: *mut *mut fldm_policy,
 ) -> *mut fldm_error {
-    fallible(|| {
-        // SAFETY: caller contract.
-        let (text, name, out) = unsafe {
-            (
-                str_arg(text, "text")?,
-                str_arg(source_name, "source_name")?,
-                Out::new(out, "out")?,
-            )
-        };
-        out.write_box(fldm_policy {
-            inner: Policy::from_str(text, name)?,
-        });
-        Ok(())
-    })
+    let args = (arg(text, "text"), arg(source_name, "source_name"));
+    // SAFETY: caller contract.
+    unsafe {
+        call(args, out_arg(out, "out"), |(text, name)| {
+            let inner = Policy::from_str(text, name)?;
+            Ok(fldm_policy { inner })
+        })
+    }
 }
 
 /// Free a policy. NULL is allowed.
@@ -77,7 +74,7 @@ pub unsafe extern "C" fn fldm_policy_from_str(
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn fldm_policy_free(policy: *mut fldm_policy) {
     // SAFETY: caller contract.
-    guard(|| unsafe { free_box(policy) })
+    unsafe { free(policy) }
 }
 
 /// The policy's id and the hash of its canonical form, as a JSON object
@@ -92,8 +89,8 @@ pub unsafe extern "C" fn fldm_policy_info_json(
 ) -> *mut fldm_error {
     // SAFETY: caller contract.
     unsafe {
-        string_out(policy, "policy", out, |p| {
-            Ok(bridge::to_json(&view::PolicyInfoView::from(&p.inner))?)
+        to_json(policy, "policy", out, |p| {
+            bridge::to_json(&view::PolicyInfoView::from(&p.inner))
         })
     }
 }
@@ -118,23 +115,25 @@ pub unsafe extern "C" fn fldm_policy_decide(
     date: *const c_char,
     out: *mut *mut fldm_permit,
 ) -> *mut fldm_error {
-    fallible(|| {
-        // SAFETY: caller contract.
-        let (p, office, operation, purpose, case, date, out) = unsafe {
-            (
-                handle(policy, "policy")?,
-                str_arg(office, "office")?,
-                str_arg(operation, "operation")?,
-                opt_str_arg(purpose, "purpose")?,
-                opt_str_arg(case_reference, "case_reference")?,
-                opt_str_arg(date, "date")?,
-                Out::new(out, "out")?,
-            )
-        };
-        let permit = bridge::permit(&p.inner, office, operation, purpose, case, date)?;
-        out.write_box(fldm_permit { inner: permit });
-        Ok(())
-    })
+    let args = (
+        arg(policy, "policy"),
+        arg(office, "office"),
+        arg(operation, "operation"),
+        opt_arg(purpose, "purpose"),
+        opt_arg(case_reference, "case_reference"),
+        opt_arg(date, "date"),
+    );
+    // SAFETY: caller contract.
+    unsafe {
+        call(
+            args,
+            out_arg(out, "out"),
+            |(p, office, op, purpose, case, date)| {
+                let inner = bridge::permit(&p.inner, office, op, purpose, case, date)?;
+                Ok(fldm_permit { inner })
+            },
+        )
+    }
 }
 
 /// Free a permit. NULL is allowed.
@@ -144,7 +143,7 @@ pub unsafe extern "C" fn fldm_policy_decide(
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn fldm_permit_free(permit: *mut fldm_permit) {
     // SAFETY: caller contract.
-    guard(|| unsafe { free_box(permit) })
+    unsafe { free(permit) }
 }
 
 /// The permit as JSON: rule id, operation, legal basis (law, section,
@@ -161,8 +160,8 @@ pub unsafe extern "C" fn fldm_permit_to_json(
 ) -> *mut fldm_error {
     // SAFETY: caller contract.
     unsafe {
-        string_out(permit, "permit", out, |p| {
-            Ok(bridge::to_json(&view::PermitView::from(&p.inner))?)
+        to_json(permit, "permit", out, |p| {
+            bridge::to_json(&view::PermitView::from(&p.inner))
         })
     }
 }
@@ -177,7 +176,7 @@ pub unsafe extern "C" fn fldm_permit_rule_id(
     out: *mut *mut c_char,
 ) -> *mut fldm_error {
     // SAFETY: caller contract.
-    unsafe { string_out(permit, "permit", out, |p| Ok(p.inner.rule_id().to_string())) }
+    unsafe { read(permit, "permit", out, |p| Ok(p.inner.rule_id().to_string())) }
 }
 
 /// The legal basis in short form, e.g. `§ 14 Abs. 1 AZRG` (owned string).
@@ -190,7 +189,7 @@ pub unsafe extern "C" fn fldm_permit_legal_basis(
     out: *mut *mut c_char,
 ) -> *mut fldm_error {
     // SAFETY: caller contract.
-    unsafe { string_out(permit, "permit", out, |p| Ok(p.inner.legal_basis().short())) }
+    unsafe { read(permit, "permit", out, |p| Ok(p.inner.legal_basis().short())) }
 }
 
 /// Apply the permit to a person: `*out` is a new person holding exactly the
@@ -204,20 +203,14 @@ pub unsafe extern "C" fn fldm_permit_apply(
     person: *const fldm_person,
     out: *mut *mut fldm_person,
 ) -> *mut fldm_error {
-    fallible(|| {
-        // SAFETY: caller contract.
-        let (permit, person, out) = unsafe {
-            (
-                handle(permit, "permit")?,
-                handle(person, "person")?,
-                Out::new(out, "out")?,
-            )
-        };
-        out.write_box(fldm_person {
-            inner: permit.inner.apply(&person.inner),
-        });
-        Ok(())
-    })
+    let args = (arg(permit, "permit"), arg(person, "person"));
+    // SAFETY: caller contract.
+    unsafe {
+        call(args, out_arg(out, "out"), |(permit, person)| {
+            let inner = permit.inner.apply(&person.inner);
+            Ok(fldm_person { inner })
+        })
+    }
 }
 
 /// Shared body of the two text forms of `apply`.
@@ -228,22 +221,17 @@ pub unsafe extern "C" fn fldm_permit_apply(
 unsafe fn apply_text(
     permit: *const fldm_permit,
     record: *const c_char,
-    record_name: &str,
+    record_name: &'static str,
     out: *mut *mut c_char,
     apply: fn(&Permit, &str) -> bridge::Result<String>,
 ) -> *mut fldm_error {
-    fallible(|| {
-        // SAFETY: caller contract.
-        let (permit, record, out) = unsafe {
-            (
-                handle(permit, "permit")?,
-                str_arg(record, record_name)?,
-                Out::new(out, "out")?,
-            )
-        };
-        out.write_string(apply(&permit.inner, record)?);
-        Ok(())
-    })
+    let args = (arg(permit, "permit"), arg(record, record_name));
+    // SAFETY: caller contract.
+    unsafe {
+        call(args, out_arg(out, "out"), |(permit, record)| {
+            Ok(apply(&permit.inner, record)?)
+        })
+    }
 }
 
 /// Apply the permit to one JSON record (strictly decoded and validated);
@@ -292,21 +280,18 @@ pub unsafe extern "C" fn fldm_policy_explain(
     format: *const c_char,
     out: *mut *mut c_char,
 ) -> *mut fldm_error {
-    fallible(|| {
-        // SAFETY: caller contract.
-        let (p, office, purpose, format, out) = unsafe {
-            (
-                handle(policy, "policy")?,
-                opt_str_arg(office, "office")?,
-                opt_str_arg(purpose, "purpose")?,
-                str_arg(format, "format")?,
-                Out::new(out, "out")?,
-            )
-        };
-        let text = bridge::explain(&p.inner, office, purpose, format)?;
-        out.write_string(text);
-        Ok(())
-    })
+    let args = (
+        arg(policy, "policy"),
+        opt_arg(office, "office"),
+        opt_arg(purpose, "purpose"),
+        arg(format, "format"),
+    );
+    // SAFETY: caller contract.
+    unsafe {
+        call(args, out_arg(out, "out"), |(p, office, purpose, format)| {
+            Ok(bridge::explain(&p.inner, office, purpose, format)?)
+        })
+    }
 }
 
 /// Benchmark baseline: run `fldm_permit_apply_json`'s work (decode,
@@ -325,23 +310,18 @@ pub unsafe extern "C" fn fldm_bench_rust_apply_json(
     iterations: u64,
     out_nanos: *mut u64,
 ) -> *mut fldm_error {
-    fallible(|| {
-        // SAFETY: caller contract.
-        let (permit, record, out) = unsafe {
-            (
-                handle(permit, "permit")?,
-                str_arg(record_json, "record_json")?,
-                Out::new(out_nanos, "out_nanos")?,
-            )
-        };
-        let start = std::time::Instant::now();
-        let mut bytes = 0usize;
-        for _ in 0..iterations {
-            let s = bridge::apply_json(&permit.inner, std::hint::black_box(record))?;
-            bytes = bytes.wrapping_add(s.len());
-        }
-        std::hint::black_box(bytes);
-        out.write(u64::try_from(start.elapsed().as_nanos()).unwrap_or(u64::MAX));
-        Ok(())
-    })
+    let args = (arg(permit, "permit"), arg(record_json, "record_json"));
+    // SAFETY: caller contract.
+    unsafe {
+        call(args, out_arg(out_nanos, "out_nanos"), |(permit, record)| {
+            let start = std::time::Instant::now();
+            let mut bytes = 0usize;
+            for _ in 0..iterations {
+                let s = bridge::apply_json(&permit.inner, std::hint::black_box(record))?;
+                bytes = bytes.wrapping_add(s.len());
+            }
+            std::hint::black_box(bytes);
+            Ok(u64::try_from(start.elapsed().as_nanos()).unwrap_or(u64::MAX))
+        })
+    }
 }

@@ -5,9 +5,8 @@ use std::ffi::c_char;
 
 use ::fldm_client::bridge::ClientOptions;
 
-use crate::boundary::{fallible, guard};
-use crate::error::{Error, FLDM_E_INVALID_ARGUMENT, Result, fldm_error};
-use crate::ptr::{Out, free_box, handle_mut, opt_str_arg, str_arg};
+use crate::error::{Error, FLDM_E_INVALID_ARGUMENT, fldm_error};
+use crate::ptr::{Args, Handle, arg, call, free, opt_arg, out_arg, run};
 
 /// Client configuration (a builder). Not thread-safe; free with
 /// `fldm_client_config_free` after `fldm_client_new` (which copies it).
@@ -15,6 +14,8 @@ use crate::ptr::{Out, free_box, handle_mut, opt_str_arg, str_arg};
 pub struct fldm_client_config {
     pub(crate) options: ClientOptions,
 }
+
+impl Handle for fldm_client_config {}
 
 /// A new configuration for the hub at `base_url` (`https://host:port`).
 /// Required before `fldm_client_new`: CA, identity, user, and a journal
@@ -28,14 +29,14 @@ pub unsafe extern "C" fn fldm_client_config_new(
     base_url: *const c_char,
     out: *mut *mut fldm_client_config,
 ) -> *mut fldm_error {
-    fallible(|| {
-        // SAFETY: caller contract.
-        let (url, out) = unsafe { (str_arg(base_url, "base_url")?, Out::new(out, "out")?) };
-        let mut c = fldm_client_config::default();
-        c.options.base_url = Some(url.to_string());
-        out.write_box(c);
-        Ok(())
-    })
+    // SAFETY: caller contract.
+    unsafe {
+        call(arg(base_url, "base_url"), out_arg(out, "out"), |url| {
+            let mut c = fldm_client_config::default();
+            c.options.base_url = Some(url.to_string());
+            Ok(c)
+        })
+    }
 }
 
 /// Free a configuration. NULL is allowed.
@@ -45,39 +46,24 @@ pub unsafe extern "C" fn fldm_client_config_new(
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn fldm_client_config_free(config: *mut fldm_client_config) {
     // SAFETY: caller contract.
-    guard(|| unsafe { free_box(config) })
+    unsafe { free(config) }
 }
 
-/// Shared body of the setters: checks the configuration, then `apply`.
+/// Shared body of the setters: converts `config` and `args` (in that
+/// order), then `apply`.
 ///
 /// # Safety
-/// `config` is NULL or live and used by one thread.
-unsafe fn set(
+/// `config` is NULL or live and used by one thread; `args` as
+/// [`Args::convert`].
+unsafe fn set<'a, A: Args<'a>>(
     config: *mut fldm_client_config,
-    apply: impl FnOnce(&mut ClientOptions) -> Result<()>,
-) -> *mut fldm_error {
-    fallible(|| {
-        // SAFETY: caller contract.
-        let c = unsafe { handle_mut(config, "config")? };
-        apply(&mut c.options)
-    })
-}
-
-/// Shared body of the setters of one string.
-///
-/// # Safety
-/// `config` is NULL or live and used by one thread; `value` is NULL or
-/// NUL-terminated.
-unsafe fn set_str(
-    config: *mut fldm_client_config,
-    value: *const c_char,
-    name: &str,
-    apply: impl FnOnce(&mut ClientOptions, &str),
+    args: A,
+    apply: impl FnOnce(&mut ClientOptions, A::Values),
 ) -> *mut fldm_error {
     // SAFETY: caller contract.
     unsafe {
-        set(config, |o| {
-            apply(o, str_arg(value, name)?);
+        run((arg(config, "config"), args), |(c, values)| {
+            apply(&mut c.options, values);
             Ok(())
         })
     }
@@ -95,7 +81,11 @@ pub unsafe extern "C" fn fldm_client_config_set_ca_file(
     path: *const c_char,
 ) -> *mut fldm_error {
     // SAFETY: caller contract.
-    unsafe { set_str(config, path, "path", |o, v| o.ca = Some(v.into())) }
+    unsafe {
+        set(config, arg(path, "path"), |o, path| {
+            o.ca = Some(path.into())
+        })
+    }
 }
 
 /// The office's client certificate chain and private key (PEM files).
@@ -108,16 +98,12 @@ pub unsafe extern "C" fn fldm_client_config_set_identity_files(
     cert_path: *const c_char,
     key_path: *const c_char,
 ) -> *mut fldm_error {
+    let args = (arg(cert_path, "cert_path"), arg(key_path, "key_path"));
     // SAFETY: caller contract.
     unsafe {
-        set(config, |o| {
-            let (cert, key) = (
-                str_arg(cert_path, "cert_path")?,
-                str_arg(key_path, "key_path")?,
-            );
+        set(config, args, |o, (cert, key)| {
             o.cert = Some(cert.into());
             o.key = Some(key.into());
-            Ok(())
         })
     }
 }
@@ -133,7 +119,11 @@ pub unsafe extern "C" fn fldm_client_config_set_user(
     user: *const c_char,
 ) -> *mut fldm_error {
     // SAFETY: caller contract.
-    unsafe { set_str(config, user, "user", |o, v| o.user = Some(v.into())) }
+    unsafe {
+        set(config, arg(user, "user"), |o, user| {
+            o.user = Some(user.into())
+        })
+    }
 }
 
 /// The office id, recorded as the requesting office in the client journal
@@ -149,7 +139,11 @@ pub unsafe extern "C" fn fldm_client_config_set_office(
     office: *const c_char,
 ) -> *mut fldm_error {
     // SAFETY: caller contract.
-    unsafe { set_str(config, office, "office", |o, v| o.office = Some(v.into())) }
+    unsafe {
+        set(config, arg(office, "office"), |o, office| {
+            o.office = Some(office.into())
+        })
+    }
 }
 
 /// Timeouts in milliseconds: of one attempt (default 30000) and of the
@@ -165,10 +159,9 @@ pub unsafe extern "C" fn fldm_client_config_set_timeouts(
 ) -> *mut fldm_error {
     // SAFETY: caller contract.
     unsafe {
-        set(config, |o| {
+        set(config, (), |o, ()| {
             o.timeout_ms = (timeout_ms > 0).then_some(timeout_ms);
             o.connect_timeout_ms = (connect_timeout_ms > 0).then_some(connect_timeout_ms);
-            Ok(())
         })
     }
 }
@@ -185,14 +178,14 @@ pub unsafe extern "C" fn fldm_client_config_set_max_attempts(
 ) -> *mut fldm_error {
     // SAFETY: caller contract.
     unsafe {
-        set(config, |o| {
+        run(arg(config, "config"), |c| {
             if max_attempts == 0 {
                 return Err(Error::new(
                     FLDM_E_INVALID_ARGUMENT,
                     "max_attempts must be at least 1",
                 ));
             }
-            o.max_attempts = Some(max_attempts);
+            c.options.max_attempts = Some(max_attempts);
             Ok(())
         })
     }
@@ -213,18 +206,17 @@ pub unsafe extern "C" fn fldm_client_config_set_journal_dir(
     signing_key_path: *const c_char,
     pseudonym_key_path: *const c_char,
 ) -> *mut fldm_error {
+    let args = (
+        arg(dir, "dir"),
+        opt_arg(signing_key_path, "signing_key_path"),
+        opt_arg(pseudonym_key_path, "pseudonym_key_path"),
+    );
     // SAFETY: caller contract.
     unsafe {
-        set(config, |o| {
-            let (dir, signing, pseudonym) = (
-                str_arg(dir, "dir")?,
-                opt_str_arg(signing_key_path, "signing_key_path")?,
-                opt_str_arg(pseudonym_key_path, "pseudonym_key_path")?,
-            );
+        set(config, args, |o, (dir, signing, pseudonym)| {
             o.set_journal_dir(dir);
             o.journal_signing_key = signing.map(Into::into);
             o.journal_pseudonym_key = pseudonym.map(Into::into);
-            Ok(())
         })
     }
 }
@@ -240,10 +232,5 @@ pub unsafe extern "C" fn fldm_client_config_set_no_journal(
     config: *mut fldm_client_config,
 ) -> *mut fldm_error {
     // SAFETY: caller contract.
-    unsafe {
-        set(config, |o| {
-            o.set_no_journal();
-            Ok(())
-        })
-    }
+    unsafe { set(config, (), |o, ()| o.set_no_journal()) }
 }

@@ -7,18 +7,18 @@ use ::fldm_client::blocking::ChangeIter;
 use ::fldm_client::bridge;
 use ::fldm_client::wire::ChangeEntry;
 
-use super::context_args;
-use super::fldm_client;
-use crate::boundary::{fallible, guard};
+use super::{context, fldm_client};
 use crate::error::fldm_error;
 use crate::person::fldm_person;
-use crate::ptr::{Out, free_box, handle, handle_mut, string_out};
+use crate::ptr::{Handle, arg, call, free, out_arg, peek, read, to_json};
 
 /// A reader of the hub's change feed. Use from one thread at a time.
 #[derive(Debug)]
 pub struct fldm_change_feed {
     feed: ChangeIter,
 }
+
+impl Handle for fldm_change_feed {}
 
 /// One change-feed entry: sequence number, changed attribute names and the
 /// record as the office may see it.
@@ -27,6 +27,8 @@ pub struct fldm_change {
     inner: ChangeEntry,
     person: fldm_person,
 }
+
+impl Handle for fldm_change {}
 
 /// Start reading the change feed after `cursor` (0: from the beginning).
 /// Pages are fetched as needed by `fldm_change_feed_next`.
@@ -42,21 +44,15 @@ pub unsafe extern "C" fn fldm_client_changes(
     case_reference: *const c_char,
     out: *mut *mut fldm_change_feed,
 ) -> *mut fldm_error {
-    fallible(|| {
-        // SAFETY: caller contract.
-        let (cl, (purpose, case), out) = unsafe {
-            (
-                handle(client, "client")?,
-                context_args(purpose, case_reference)?,
-                Out::new(out, "out")?,
-            )
-        };
-        let ctx = bridge::context(&purpose, case.as_deref());
-        out.write_box(fldm_change_feed {
-            feed: cl.client.changes(cursor, ctx),
-        });
-        Ok(())
-    })
+    let args = (arg(client, "client"), context(purpose, case_reference));
+    // SAFETY: caller contract.
+    unsafe {
+        call(args, out_arg(out, "out"), |(cl, (purpose, case))| {
+            let ctx = bridge::context(purpose, case);
+            let feed = cl.client.changes(cursor, ctx);
+            Ok(fldm_change_feed { feed })
+        })
+    }
 }
 
 /// The next entry: `*out` is a new change, or NULL when the feed is
@@ -70,21 +66,17 @@ pub unsafe extern "C" fn fldm_change_feed_next(
     feed: *mut fldm_change_feed,
     out: *mut *mut fldm_change,
 ) -> *mut fldm_error {
-    fallible(|| {
-        // SAFETY: caller contract.
-        let (f, out) = unsafe { (handle_mut(feed, "feed")?, Out::new(out, "out")?) };
-        match f.feed.next() {
-            None => out.write(std::ptr::null_mut()),
-            Some(entry) => {
-                let e = entry?;
-                let person = fldm_person {
-                    inner: e.record.clone(),
-                };
-                out.write_box(fldm_change { inner: e, person });
-            }
-        }
-        Ok(())
-    })
+    // SAFETY: caller contract.
+    unsafe {
+        call(arg(feed, "feed"), out_arg(out, "out"), |f| {
+            let Some(entry) = f.feed.next() else {
+                return Ok(None);
+            };
+            let inner = entry?;
+            let person = fldm_person::copy_of(&inner.record);
+            Ok(Some(fldm_change { inner, person }))
+        })
+    }
 }
 
 /// The cursor after the last entry returned; store it to resume later.
@@ -96,12 +88,8 @@ pub unsafe extern "C" fn fldm_change_feed_cursor(
     feed: *const fldm_change_feed,
     out: *mut u64,
 ) -> *mut fldm_error {
-    fallible(|| {
-        // SAFETY: caller contract.
-        let (f, out) = unsafe { (handle(feed, "feed")?, Out::new(out, "out")?) };
-        out.write(f.feed.cursor());
-        Ok(())
-    })
+    // SAFETY: caller contract.
+    unsafe { read(feed, "feed", out, |f| Ok(f.feed.cursor())) }
 }
 
 /// Free a change feed. NULL is allowed.
@@ -111,7 +99,7 @@ pub unsafe extern "C" fn fldm_change_feed_cursor(
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn fldm_change_feed_free(feed: *mut fldm_change_feed) {
     // SAFETY: caller contract.
-    guard(|| unsafe { free_box(feed) })
+    unsafe { free(feed) }
 }
 
 /// The sequence number of a change (0 if `change` is NULL).
@@ -121,7 +109,7 @@ pub unsafe extern "C" fn fldm_change_feed_free(feed: *mut fldm_change_feed) {
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn fldm_change_seq(change: *const fldm_change) -> u64 {
     // SAFETY: caller contract.
-    guard(|| unsafe { change.as_ref() }.map_or(0, |c| c.inner.seq))
+    unsafe { peek(change, |c| c.inner.seq) }
 }
 
 /// The record after the change, as the office may see it. Borrowed: valid
@@ -132,7 +120,7 @@ pub unsafe extern "C" fn fldm_change_seq(change: *const fldm_change) -> u64 {
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn fldm_change_person(change: *const fldm_change) -> *const fldm_person {
     // SAFETY: caller contract.
-    guard(|| unsafe { change.as_ref() }.map_or(std::ptr::null(), |c| &c.person))
+    unsafe { peek(change, |c| std::ptr::from_ref(&c.person)) }
 }
 
 /// The change as JSON: `seq`, `changed` (attribute names), `record`.
@@ -145,7 +133,7 @@ pub unsafe extern "C" fn fldm_change_to_json(
     out: *mut *mut c_char,
 ) -> *mut fldm_error {
     // SAFETY: caller contract.
-    unsafe { string_out(change, "change", out, |c| Ok(bridge::to_json(&c.inner)?)) }
+    unsafe { to_json(change, "change", out, |c| bridge::to_json(&c.inner)) }
 }
 
 /// Free a change. NULL is allowed.
@@ -155,5 +143,5 @@ pub unsafe extern "C" fn fldm_change_to_json(
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn fldm_change_free(change: *mut fldm_change) {
     // SAFETY: caller contract.
-    guard(|| unsafe { free_box(change) })
+    unsafe { free(change) }
 }

@@ -1,43 +1,26 @@
-//! The hub client: configuration ([`config`]), the typed calls
-//! ([`requests`]), the change feed ([`feed`]); here the client handle
-//! itself and the JSON-in/JSON-out entry point. The client is the bridge's
-//! blocking client (`fldm_client::blocking::HubClient`, with its own small
-//! runtime); the JSON entry point decodes into the bridge's typed request.
+//! `fldm_client`: the hub client handle and the calls that answer JSON
+//! (the JSON entry point, search, the writes); its configuration is in
+//! [`config`], `get_person` and its `fldm_disclosure` in [`disclosure`],
+//! the change feed in [`feed`]. The client is the bridge's blocking client
+//! (`fldm_client::blocking::HubClient`, with its own small runtime); every
+//! JSON-answering call runs as the bridge's typed request, the one path of
+//! `fldm_client_call_json`.
 
 use std::ffi::c_char;
 
 use ::fldm_client::blocking::HubClient;
-use ::fldm_client::bridge;
+use ::fldm_client::bridge::{self, Request};
 
-use crate::boundary::{fallible, guard};
 use crate::error::{Result, fldm_error};
-use crate::ptr::{Out, free_box, handle, opt_str_arg, str_arg};
+use crate::ptr::{Arg, Handle, OptArg, arg, call, free, opt_arg, opt_out_arg, out_arg, read, run};
 
 pub mod config;
+pub mod disclosure;
 pub mod feed;
-pub mod requests;
 
 pub use config::*;
+pub use disclosure::*;
 pub use feed::*;
-pub use requests::*;
-
-/// The purpose and case reference of a call, as owned strings.
-///
-/// # Safety
-/// `purpose` and `case_reference` are NULL or NUL-terminated.
-unsafe fn context_args(
-    purpose: *const c_char,
-    case_reference: *const c_char,
-) -> Result<(String, Option<String>)> {
-    // SAFETY: caller contract.
-    let (purpose, case) = unsafe {
-        (
-            str_arg(purpose, "purpose")?,
-            opt_str_arg(case_reference, "case_reference")?,
-        )
-    };
-    Ok((purpose.to_string(), case.map(str::to_string)))
-}
 
 /// A connected hub client: TLS configuration, connection pool, client-stage
 /// audit journal and a small runtime of two worker threads. Thread-safe:
@@ -45,6 +28,24 @@ unsafe fn context_args(
 #[derive(Debug)]
 pub struct fldm_client {
     pub(crate) client: HubClient,
+}
+
+impl Handle for fldm_client {}
+
+impl fldm_client {
+    /// Run a typed call as the bridge's request; its answer as JSON.
+    fn respond(&self, request: Request) -> Result<String> {
+        Ok(request.run(&self.client)?.to_json()?)
+    }
+}
+
+/// The purpose (required) and the case reference (NULL if none) of a hub
+/// call, as arguments.
+fn context(purpose: *const c_char, case_reference: *const c_char) -> (Arg<*const c_char>, OptArg) {
+    (
+        arg(purpose, "purpose"),
+        opt_arg(case_reference, "case_reference"),
+    )
 }
 
 /// Connect: read the certificates, open the journal, start the runtime.
@@ -58,14 +59,13 @@ pub unsafe extern "C" fn fldm_client_new(
     config: *const fldm_client_config,
     out: *mut *mut fldm_client,
 ) -> *mut fldm_error {
-    fallible(|| {
-        // SAFETY: caller contract.
-        let (c, out) = unsafe { (handle(config, "config")?, Out::new(out, "out")?) };
-        out.write_box(fldm_client {
-            client: c.options.connect()?,
-        });
-        Ok(())
-    })
+    // SAFETY: caller contract.
+    unsafe {
+        read(config, "config", out, |c| {
+            let client = c.options.connect()?;
+            Ok(fldm_client { client })
+        })
+    }
 }
 
 /// Free a client: waits for its runtime to stop; the journal is closed.
@@ -78,7 +78,7 @@ pub unsafe extern "C" fn fldm_client_new(
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn fldm_client_free(client: *mut fldm_client) {
     // SAFETY: caller contract.
-    guard(|| unsafe { free_box(client) })
+    unsafe { free(client) }
 }
 
 /// Write a signed checkpoint of the client journal now (needs a signing
@@ -90,12 +90,12 @@ pub unsafe extern "C" fn fldm_client_free(client: *mut fldm_client) {
 pub unsafe extern "C" fn fldm_client_journal_checkpoint(
     client: *const fldm_client,
 ) -> *mut fldm_error {
-    fallible(|| {
-        // SAFETY: caller contract.
-        let cl = unsafe { handle(client, "client")? };
-        cl.client.journal_checkpoint()?;
-        Ok(())
-    })
+    // SAFETY: caller contract.
+    unsafe {
+        run(arg(client, "client"), |cl| {
+            Ok(cl.client.journal_checkpoint()?)
+        })
+    }
 }
 
 /// One entry point for every client operation, JSON in and JSON out, so
@@ -121,18 +121,134 @@ pub unsafe extern "C" fn fldm_client_call_json(
     request_json: *const c_char,
     out_json: *mut *mut c_char,
 ) -> *mut fldm_error {
-    fallible(|| {
-        // SAFETY: caller contract.
-        let (cl, req, out) = unsafe {
-            (
-                handle(client, "client")?,
-                str_arg(request_json, "request_json")?,
-                Out::new(out_json, "out_json")?,
-            )
-        };
-        out.write_string(bridge::call_json(&cl.client, req)?);
-        Ok(())
-    })
+    let args = (arg(client, "client"), arg(request_json, "request_json"));
+    // SAFETY: caller contract.
+    unsafe {
+        call(args, out_arg(out_json, "out_json"), |(cl, request)| {
+            Ok(bridge::call_json(&cl.client, request)?)
+        })
+    }
+}
+
+/// Search by Grundpersonalien. `query_json`: `{"familienname": ...,
+/// "vornamen": ..., "geburtsdatum": ..., "geschlecht": ...,
+/// "staatsangehoerigkeit": ..., "limit": ...}` (all optional). `*out` is
+/// the response JSON: `request_id`, `decision`, `candidates` (each with
+/// `score`, `probability`, `matched_on`, `record`). Non-matching
+/// candidates must be deleted at once (AZRG § 10 Abs. 3).
+///
+/// # Safety
+/// `client` is live; the strings are NUL-terminated or NULL where allowed;
+/// `out` is valid for a write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fldm_client_search(
+    client: *const fldm_client,
+    query_json: *const c_char,
+    purpose: *const c_char,
+    case_reference: *const c_char,
+    out: *mut *mut c_char,
+) -> *mut fldm_error {
+    let args = (
+        arg(client, "client"),
+        arg(query_json, "query_json"),
+        context(purpose, case_reference),
+    );
+    // SAFETY: caller contract.
+    unsafe {
+        call(args, out_arg(out, "out"), |(cl, query, (purpose, case))| {
+            cl.respond(Request::Search {
+                purpose: purpose.into(),
+                case_reference: case.map(Into::into),
+                query: bridge::parse_json(query)?,
+            })
+        })
+    }
+}
+
+/// Write back the current address (housing office). `anschrift_json`: an
+/// address object (`strasse`, `hausnummer`, `zusatz`, `postleitzahl`,
+/// `ort`, `einzugsdatum`). `idempotency_key`: a stable key makes the write
+/// safe to repeat (NULL: generated). `*out` (if `out` is not NULL) is the
+/// write result JSON (`fldm_id`, `version`, `changed`, `decision`).
+///
+/// # Safety
+/// `client` is live; the strings are NUL-terminated or NULL where allowed;
+/// `out` is NULL or valid for a write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fldm_client_update_address(
+    client: *const fldm_client,
+    fldm_id: *const c_char,
+    anschrift_json: *const c_char,
+    purpose: *const c_char,
+    case_reference: *const c_char,
+    idempotency_key: *const c_char,
+    out: *mut *mut c_char,
+) -> *mut fldm_error {
+    let args = (
+        arg(client, "client"),
+        arg(fldm_id, "fldm_id"),
+        arg(anschrift_json, "anschrift_json"),
+        context(purpose, case_reference),
+        opt_arg(idempotency_key, "idempotency_key"),
+    );
+    // SAFETY: caller contract.
+    unsafe {
+        call(
+            args,
+            opt_out_arg(out),
+            |(cl, id, anschrift, (purpose, case), key)| {
+                cl.respond(Request::UpdateAddress {
+                    purpose: purpose.into(),
+                    case_reference: case.map(Into::into),
+                    fldm_id: id.into(),
+                    anschrift: bridge::parse_json(anschrift)?,
+                    idempotency_key: key.map(Into::into),
+                })
+            },
+        )
+    }
+}
+
+/// Report a correction (Berichtigung) to the owning office. `report_json`:
+/// `{"attributes": ["grundpersonalien.familienname", ...], "note": "..."}`.
+/// `*out` (if `out` is not NULL) is the correction JSON (`id`, `status`, ...).
+///
+/// # Safety
+/// `client` is live; the strings are NUL-terminated or NULL where allowed;
+/// `out` is NULL or valid for a write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fldm_client_report_correction(
+    client: *const fldm_client,
+    fldm_id: *const c_char,
+    report_json: *const c_char,
+    purpose: *const c_char,
+    case_reference: *const c_char,
+    idempotency_key: *const c_char,
+    out: *mut *mut c_char,
+) -> *mut fldm_error {
+    let args = (
+        arg(client, "client"),
+        arg(fldm_id, "fldm_id"),
+        arg(report_json, "report_json"),
+        context(purpose, case_reference),
+        opt_arg(idempotency_key, "idempotency_key"),
+    );
+    // SAFETY: caller contract.
+    unsafe {
+        call(
+            args,
+            opt_out_arg(out),
+            |(cl, id, report, (purpose, case), key)| {
+                cl.respond(Request::ReportCorrection {
+                    purpose: purpose.into(),
+                    case_reference: case.map(Into::into),
+                    fldm_id: id.into(),
+                    report: bridge::parse_json(report)?,
+                    idempotency_key: key.map(Into::into),
+                })
+            },
+        )
+    }
 }
 
 #[cfg(test)]
