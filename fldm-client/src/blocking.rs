@@ -45,6 +45,14 @@ impl HubClient {
         })
     }
 
+    /// Run one call of the async client on this facade's runtime.
+    fn block_on<'a, F: std::future::Future>(
+        &'a self,
+        call: impl FnOnce(&'a crate::client::HubClient) -> F,
+    ) -> F::Output {
+        self.rt.block_on(call(&self.inner))
+    }
+
     /// The async client this facade drives.
     pub fn as_async(&self) -> &crate::client::HubClient {
         &self.inner
@@ -52,22 +60,22 @@ impl HubClient {
 
     /// Hub health.
     pub fn health(&self) -> Result<Health> {
-        self.rt.block_on(self.inner.health())
+        self.block_on(|c| c.health())
     }
 
     /// See [`crate::HubClient::get_person`].
     pub fn get_person(&self, fldm_id: &str, ctx: &Context) -> Result<Disclosure> {
-        self.rt.block_on(self.inner.get_person(fldm_id, ctx))
+        self.block_on(|c| c.get_person(fldm_id, ctx))
     }
 
     /// See [`crate::HubClient::get_person_by_azr`].
     pub fn get_person_by_azr(&self, azr: &str, ctx: &Context) -> Result<Disclosure> {
-        self.rt.block_on(self.inner.get_person_by_azr(azr, ctx))
+        self.block_on(|c| c.get_person_by_azr(azr, ctx))
     }
 
     /// See [`crate::HubClient::search`].
     pub fn search(&self, q: &SearchRequest, ctx: &Context) -> Result<SearchResponse> {
-        self.rt.block_on(self.inner.search(q, ctx))
+        self.block_on(|c| c.search(q, ctx))
     }
 
     /// See [`crate::HubClient::update_address`].
@@ -78,10 +86,7 @@ impl HubClient {
         ctx: &Context,
         idempotency_key: Option<&str>,
     ) -> Result<WriteResult> {
-        self.rt.block_on(
-            self.inner
-                .update_address(fldm_id, anschrift, ctx, idempotency_key),
-        )
+        self.block_on(|c| c.update_address(fldm_id, anschrift, ctx, idempotency_key))
     }
 
     /// See [`crate::HubClient::report_correction`].
@@ -92,10 +97,7 @@ impl HubClient {
         ctx: &Context,
         idempotency_key: Option<&str>,
     ) -> Result<Correction> {
-        self.rt.block_on(
-            self.inner
-                .report_correction(fldm_id, report, ctx, idempotency_key),
-        )
+        self.block_on(|c| c.report_correction(fldm_id, report, ctx, idempotency_key))
     }
 
     /// See [`crate::HubClient::decide_correction`].
@@ -106,15 +108,12 @@ impl HubClient {
         ctx: &Context,
         idempotency_key: Option<&str>,
     ) -> Result<Correction> {
-        self.rt.block_on(
-            self.inner
-                .decide_correction(correction_id, status, ctx, idempotency_key),
-        )
+        self.block_on(|c| c.decide_correction(correction_id, status, ctx, idempotency_key))
     }
 
     /// See [`crate::HubClient::access_report`].
     pub fn access_report(&self, fldm_id: &str, ctx: &Context) -> Result<AccessReport> {
-        self.rt.block_on(self.inner.access_report(fldm_id, ctx))
+        self.block_on(|c| c.access_report(fldm_id, ctx))
     }
 
     /// See [`crate::HubClient::corrections`].
@@ -123,13 +122,12 @@ impl HubClient {
         status: Option<CorrectionStatus>,
         ctx: &Context,
     ) -> Result<Vec<Correction>> {
-        self.rt.block_on(self.inner.corrections(status, ctx))
+        self.block_on(|c| c.corrections(status, ctx))
     }
 
     /// See [`crate::HubClient::changes_page`].
     pub fn changes_page(&self, cursor: u64, limit: u32, ctx: &Context) -> Result<ChangesPage> {
-        self.rt
-            .block_on(self.inner.changes_page(cursor, limit, ctx))
+        self.block_on(|c| c.changes_page(cursor, limit, ctx))
     }
 
     /// The change feed after `cursor` as an iterator, fetching pages as
@@ -151,10 +149,7 @@ impl HubClient {
         concurrency: usize,
         progress: impl FnMut(usize, usize),
     ) -> BulkReport {
-        self.rt.block_on(
-            self.inner
-                .sync_addresses(batch_id, updates, ctx, concurrency, progress),
-        )
+        self.block_on(|c| c.sync_addresses(batch_id, updates, ctx, concurrency, progress))
     }
 
     /// Entries in the client journal.

@@ -5,9 +5,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use fldm_core::audit::{Journal, JournalOptions, PseudonymKey, SigningKey};
+use fldm_core::wire::headers::Rule;
 
 use crate::audit::ClientJournal;
-use crate::client::HubClient;
+use crate::client::{HubClient, Inner};
 use crate::error::{Error, Result};
 
 /// Retries of idempotent calls: exponential backoff from `initial_backoff`,
@@ -36,6 +37,17 @@ impl Default for RetryPolicy {
 enum Pem {
     Bytes(Vec<u8>),
     File(PathBuf),
+}
+
+/// The bytes of a required PEM setting: an error naming `what` with
+/// `missing` when it is not set, or naming `label` when it cannot be read.
+fn required_pem(pem: &Option<Pem>, what: &str, missing: &str, label: &str) -> Result<Vec<u8>> {
+    pem.as_ref()
+        .ok_or_else(|| Error::Config {
+            what: what.to_string(),
+            message: missing.to_string(),
+        })?
+        .load(label)
 }
 
 impl Pem {
@@ -235,37 +247,29 @@ impl HubClientBuilder {
                 "the hub is reached over https only".into(),
             ));
         }
-        let ca = self
-            .ca
-            .as_ref()
-            .ok_or_else(|| cfg_err("ca", "a CA certificate is required".into()))?
-            .load("ca")?;
-        let cert = self
-            .cert
-            .as_ref()
-            .ok_or_else(|| cfg_err("identity", "a client certificate is required".into()))?
-            .load("identity certificate")?;
-        let key = self
-            .key
-            .as_ref()
-            .ok_or_else(|| cfg_err("identity", "a client key is required".into()))?
-            .load("identity key")?;
+        let ca = required_pem(&self.ca, "ca", "a CA certificate is required", "ca")?;
+        let cert = required_pem(
+            &self.cert,
+            "identity",
+            "a client certificate is required",
+            "identity certificate",
+        )?;
+        let key = required_pem(
+            &self.key,
+            "identity",
+            "a client key is required",
+            "identity key",
+        )?;
         let user = self
             .user
             .clone()
             .filter(|u| !u.trim().is_empty())
             .ok_or_else(|| cfg_err("user", "the retrieving person (user) is required".into()))?;
-        if user.len() > fldm_core::wire::MAX_HEADER_CHARS
-            || user.chars().any(|c| c.is_control() || !c.is_ascii())
-        {
-            return Err(cfg_err(
-                "user",
-                format!(
-                    "at most {} printable ASCII characters",
-                    fldm_core::wire::MAX_HEADER_CHARS
-                ),
-            ));
-        }
+        // The one rule for the FLDM-User header, checked now rather than at
+        // the first call.
+        Rule::USER
+            .check(&user)
+            .map_err(|e| cfg_err("user", e.kind.to_string()))?;
         let mut tls = fldm_tls::client_config(&ca, &cert, &key).map_err(|e| Error::Config {
             what: "tls".into(),
             message: e.to_string(),
@@ -329,16 +333,17 @@ impl HubClientBuilder {
                 Some(Arc::new(ClientJournal { journal, pseudonym }))
             }
         };
-        Ok(HubClient::from_parts(
+        Ok(Inner {
             http,
             base,
-            user.clone(),
-            self.office.unwrap_or_default(),
-            self.responsible_person.unwrap_or(user),
-            self.retry,
-            self.timeout,
+            responsible: self.responsible_person.unwrap_or_else(|| user.clone()),
+            user,
+            office: self.office.unwrap_or_default(),
+            retry: self.retry,
+            timeout: self.timeout,
             journal,
-        ))
+        }
+        .into())
     }
 
     /// Build the blocking client (it owns a small Tokio runtime).

@@ -77,15 +77,24 @@ pub struct HubClient {
     inner: Arc<Inner>,
 }
 
-struct Inner {
-    http: reqwest::Client,
-    base: String,
-    user: String,
-    office: String,
-    responsible: String,
-    retry: RetryPolicy,
-    timeout: Duration,
-    journal: Option<Arc<ClientJournal>>,
+/// What a client is made of; the builder fills it in.
+pub(crate) struct Inner {
+    pub(crate) http: reqwest::Client,
+    pub(crate) base: String,
+    pub(crate) user: String,
+    pub(crate) office: String,
+    pub(crate) responsible: String,
+    pub(crate) retry: RetryPolicy,
+    pub(crate) timeout: Duration,
+    pub(crate) journal: Option<Arc<ClientJournal>>,
+}
+
+impl From<Inner> for HubClient {
+    fn from(inner: Inner) -> Self {
+        HubClient {
+            inner: Arc::new(inner),
+        }
+    }
 }
 
 impl std::fmt::Debug for HubClient {
@@ -244,31 +253,6 @@ fn validate_record(p: &fldm_core::record::Person) -> Result<()> {
 }
 
 impl HubClient {
-    #[allow(clippy::too_many_arguments)]
-    pub(crate) fn from_parts(
-        http: reqwest::Client,
-        base: String,
-        user: String,
-        office: String,
-        responsible: String,
-        retry: RetryPolicy,
-        timeout: Duration,
-        journal: Option<Arc<ClientJournal>>,
-    ) -> Self {
-        HubClient {
-            inner: Arc::new(Inner {
-                http,
-                base,
-                user,
-                office,
-                responsible,
-                retry,
-                timeout,
-                journal,
-            }),
-        }
-    }
-
     /// Number of entries in the client journal (0 without a journal).
     pub fn journal_len(&self) -> u64 {
         self.inner.journal.as_ref().map_or(0, |j| j.journal.len())

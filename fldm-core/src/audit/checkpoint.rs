@@ -236,7 +236,8 @@ impl SignedCheckpoint {
         out
     }
 
-    pub(crate) fn to_json(&self) -> CheckpointJson {
+    /// The JSON form, hashes and signature in hex.
+    pub fn to_json(&self) -> CheckpointJson {
         let c = &self.checkpoint;
         CheckpointJson {
             origin: c.origin.clone(),
@@ -250,16 +251,25 @@ impl SignedCheckpoint {
     }
 }
 
-/// JSON shape of a signed checkpoint (in bundles).
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// The JSON form of a signed checkpoint, hashes and signature in hex: in
+/// proof bundles and in the hub's checkpoint answer
+/// ([`crate::wire::AuditCheckpoint`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct CheckpointJson {
+pub struct CheckpointJson {
+    /// Name of the log.
     pub origin: String,
+    /// Number of entries covered.
     pub size: u64,
+    /// Merkle root (hex).
     pub root: String,
+    /// Hash of the last entry's leaf (hex).
     pub last_leaf: String,
+    /// When written (ms since the epoch, UTC).
     pub time_ms: i64,
+    /// Id of the signing key.
     pub key_id: String,
+    /// Ed25519 signature (hex).
     pub signature: String,
 }
 

@@ -41,8 +41,8 @@ pub use builder::{MAX_LEGAL_BASIS_CHARS, RecordFacts, now_ms, subject_refs};
 pub use bundle::{BUNDLE_FORMAT, Bundle, BundleProblem};
 pub use canon::{hex, unhex};
 pub use checkpoint::{
-    Checkpoint, PublicKey, SIGNATURE_CONTEXT, SignatureProblem, SignedCheckpoint, SigningKey,
-    StoredCheckpoint, key_id_of,
+    Checkpoint, CheckpointJson, PublicKey, SIGNATURE_CONTEXT, SignatureProblem, SignedCheckpoint,
+    SigningKey, StoredCheckpoint, key_id_of,
 };
 pub use dates::{date_of_ms, format_date, format_time_ms, parse_date, parse_time_ms, retention};
 pub use entry::Entry;

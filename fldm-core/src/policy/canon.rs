@@ -71,31 +71,27 @@ struct CRule<'a> {
 pub(crate) fn canonical_json(p: &Parsed) -> String {
     let from = p.validity.from.to_string();
     let until = p.validity.until.map(|u| u.to_string());
-    let mut purposes: Vec<CPurpose<'_>> = p
-        .purposes
-        .iter()
-        .filter(|x| !x.builtin)
-        .map(|x| CPurpose {
+    let purposes = sorted(
+        p.purposes.iter().filter(|x| !x.builtin),
+        |x| CPurpose {
             code: &x.code,
             name: &x.name,
-        })
-        .collect();
-    purposes.sort_by(|a, b| a.code.cmp(b.code));
-    let mut offices: Vec<COffice<'_>> = p
-        .offices
-        .iter()
-        .map(|o| COffice {
+        },
+        |c| c.code,
+    );
+    let offices = sorted(
+        &p.offices,
+        |o| COffice {
             id: &o.id,
             name: &o.name,
             dvdv_id: &o.dvdv_id,
             cert_identity: &o.cert_identity,
-        })
-        .collect();
-    offices.sort_by(|a, b| a.id.cmp(b.id));
-    let mut rules: Vec<CRule<'_>> = p
-        .rules
-        .iter()
-        .map(|r| CRule {
+        },
+        |c| c.id,
+    );
+    let rules = sorted(
+        &p.rules,
+        |r| CRule {
             id: &r.id,
             description: &r.description,
             offices: &r.offices,
@@ -112,9 +108,9 @@ pub(crate) fn canonical_json(p: &Parsed) -> String {
             retention: r.retention.map(|x| x.iso8601()),
             retention_note: &r.retention_note,
             precedence: r.precedence,
-        })
-        .collect();
-    rules.sort_by(|a, b| a.id.cmp(b.id));
+        },
+        |c| c.id,
+    );
     let c = CPolicy {
         canonical: CANONICAL_FORMAT,
         format_version: FORMAT_VERSION,
@@ -128,6 +124,18 @@ pub(crate) fn canonical_json(p: &Parsed) -> String {
     };
     // Serialising these structs cannot fail: string keys, no floats, no maps.
     serde_json::to_string(&c).unwrap_or_default()
+}
+
+/// A list in its canonical form: each item as `form` writes it, ordered by
+/// `key` (a code or an id; the sort is stable).
+fn sorted<'a, T: 'a, C>(
+    items: impl IntoIterator<Item = &'a T>,
+    form: impl FnMut(&'a T) -> C,
+    key: impl Fn(&C) -> &'a str,
+) -> Vec<C> {
+    let mut list: Vec<C> = items.into_iter().map(form).collect();
+    list.sort_by(|a, b| key(a).cmp(key(b)));
+    list
 }
 
 /// Lower-case hex SHA-256 of `bytes`.

@@ -367,23 +367,13 @@ pub struct Statistics {
     pub by_age_band: Vec<StatisticsCell>,
 }
 
-/// A signed checkpoint of the hub's audit journal.
+/// A signed checkpoint of the hub's audit journal: its JSON form, as in a
+/// proof bundle, and the public key.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditCheckpoint {
-    /// Name of the log.
-    pub origin: String,
-    /// Number of entries covered.
-    pub size: u64,
-    /// Merkle root (hex).
-    pub root: String,
-    /// Hash of the last entry's leaf (hex).
-    pub last_leaf: String,
-    /// When written (ms since the epoch, UTC).
-    pub time_ms: i64,
-    /// Id of the signing key.
-    pub key_id: String,
-    /// Ed25519 signature (hex).
-    pub signature: String,
+    /// The signed checkpoint.
+    #[serde(flatten)]
+    pub checkpoint: crate::audit::CheckpointJson,
     /// The public key (hex), for offline verification.
     pub public_key: String,
 }
@@ -561,5 +551,14 @@ mod tests {
         let v: serde_json::Value = serde_json::to_value(&p).expect("json");
         assert_eq!(v["type"], "urn:fldm:problem:policy_denied");
         assert_eq!(v["status"], 403);
+    }
+
+    #[test]
+    fn the_checkpoint_answer_is_one_flat_object() {
+        let text = r#"{"origin":"hub","size":3,"root":"aa","last_leaf":"bb","time_ms":5,"key_id":"k","signature":"cc","public_key":"dd"}"#;
+        let c: AuditCheckpoint = serde_json::from_str(text).expect("decode");
+        assert_eq!(c.checkpoint.size, 3);
+        assert_eq!(c.public_key, "dd");
+        assert_eq!(serde_json::to_string(&c).expect("encode"), text);
     }
 }

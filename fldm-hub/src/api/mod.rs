@@ -293,17 +293,30 @@ pub(crate) struct Exchange<'a> {
 /// An endpoint function.
 pub(crate) type Logic = dyn FnOnce(Exchange<'_>) -> Result<Reply, ApiError> + Send + 'static;
 
+/// A value the request must carry: absent, the problem `code` with
+/// `detail` and the reason code `reason`.
+fn required<T>(
+    value: &Option<T>,
+    code: ProblemCode,
+    detail: &str,
+    reason: &str,
+) -> Result<(), ApiError> {
+    match value {
+        Some(_) => Ok(()),
+        None => Err(ApiError::new(code, detail).because(reason)),
+    }
+}
+
 fn precheck(ctx: &Ctx, spec: &Spec) -> Result<(), ApiError> {
     if let Some(p) = &ctx.header_problem {
         return Err(p.clone());
     }
-    if ctx.office.is_none() {
-        return Err(ApiError::new(
-            ProblemCode::UnknownOffice,
-            "the client certificate maps to no office of the policy",
-        )
-        .because("unknown_office"));
-    }
+    required(
+        &ctx.office,
+        ProblemCode::UnknownOffice,
+        "the client certificate maps to no office of the policy",
+        "unknown_office",
+    )?;
     if ctx.format.is_none() {
         return Err(ApiError::new(
             ProblemCode::NotAcceptable,
@@ -311,20 +324,18 @@ fn precheck(ctx: &Ctx, spec: &Spec) -> Result<(), ApiError> {
         ));
     }
     if spec.needs_context {
-        if ctx.user.is_none() {
-            return Err(ApiError::new(
-                ProblemCode::MissingUser,
-                "the FLDM-User header (retrieving person) is required",
-            )
-            .because("missing_user"));
-        }
-        if ctx.purpose.is_none() {
-            return Err(ApiError::new(
-                ProblemCode::MissingPurpose,
-                "the FLDM-Purpose header is required (AZRG § 10 Abs. 1)",
-            )
-            .because("no_purpose"));
-        }
+        required(
+            &ctx.user,
+            ProblemCode::MissingUser,
+            "the FLDM-User header (retrieving person) is required",
+            "missing_user",
+        )?;
+        required(
+            &ctx.purpose,
+            ProblemCode::MissingPurpose,
+            "the FLDM-Purpose header is required (AZRG § 10 Abs. 1)",
+            "no_purpose",
+        )?;
     }
     Ok(())
 }

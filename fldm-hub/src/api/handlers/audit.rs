@@ -1,7 +1,6 @@
 //! The audit endpoints: signed checkpoints, inclusion proofs and the
 //! data-subject access report.
 
-use fldm_core::audit::hex;
 use fldm_core::ids::FldmId;
 use fldm_core::policy::Operation;
 use fldm_core::wire::{AccessReport, AccessReportEntry, AuditCheckpoint};
@@ -24,15 +23,8 @@ pub(crate) fn checkpoint_logic(x: Exchange<'_>) -> Result<Reply, ApiError> {
             .last_checkpoint()
             .ok_or_else(|| ApiError::not_found("checkpoint"))?,
     };
-    let c = &cp.checkpoint;
     let out = AuditCheckpoint {
-        origin: c.origin.clone(),
-        size: c.size,
-        root: hex(&c.root),
-        last_leaf: hex(&c.last_leaf),
-        time_ms: c.time_ms,
-        key_id: c.key_id.clone(),
-        signature: hex(&cp.signature),
+        checkpoint: cp.to_json(),
         public_key: st.public_key_hex.clone(),
     };
     body(ctx, 200, "pruefpunkt", &out, &[])

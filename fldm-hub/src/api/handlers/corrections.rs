@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use super::{
     begin_write, body, decide, idempotent_write, names, page_limit, parse_id, query_params,
-    request_body,
+    record_received, request_body,
 };
 use crate::api::problem::ApiError;
 use crate::api::{Exchange, Reply};
@@ -135,16 +135,10 @@ pub(crate) fn list_corrections_logic(x: Exchange<'_>) -> Result<Reply, ApiError>
             .corrections_page(ctx.office(), status, q.after.unwrap_or(0), limit + 1)?;
     let has_more = list.len() > limit;
     list.truncate(limit);
-    let mut attrs = AttributeSet::empty();
-    for c in &list {
-        attrs = attrs.union(c.attributes);
-    }
-    facts.subjects = list
-        .iter()
-        .map(|c| c.fldm_id.as_str().to_string())
-        .collect();
-    facts.disclosed = names(attrs);
-    facts.disclosed_to_office = !list.is_empty();
+    record_received(
+        facts,
+        list.iter().map(|c| (c.fldm_id.as_str(), c.attributes)),
+    );
     let out = CorrectionList {
         request_id: ctx.request_id.clone(),
         corrections: list.iter().map(correction_wire).collect(),

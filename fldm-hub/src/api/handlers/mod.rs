@@ -264,16 +264,31 @@ fn idempotent_write(
 /// person concerned, the attributes present in any of them, and the office
 /// as recipient when there is a record.
 fn record_disclosure(facts: &mut AuditFacts, records: &[&Person]) {
+    record_received(
+        facts,
+        records
+            .iter()
+            .map(|r| (r.fldm_id.as_str(), attribute::present(r))),
+    );
+}
+
+/// Record what a response about these persons discloses: each person's
+/// FLDM id with the attributes sent about them. The office is the
+/// recipient when there is at least one.
+pub(crate) fn record_received<'a>(
+    facts: &mut AuditFacts,
+    sent: impl IntoIterator<Item = (&'a str, AttributeSet)>,
+) {
     let mut disclosed = AttributeSet::empty();
-    for r in records {
-        disclosed = disclosed.union(attribute::present(r));
-    }
-    facts.subjects = records
-        .iter()
-        .map(|r| r.fldm_id.as_str().to_string())
+    facts.subjects = sent
+        .into_iter()
+        .map(|(fldm_id, attributes)| {
+            disclosed = disclosed.union(attributes);
+            fldm_id.to_string()
+        })
         .collect();
     facts.disclosed = names(disclosed);
-    facts.disclosed_to_office = !records.is_empty();
+    facts.disclosed_to_office = !facts.subjects.is_empty();
 }
 
 fn disclosure_reply(
