@@ -163,7 +163,7 @@ impl Received {
     ) -> Result<Self> {
         if records.len() > max {
             return Err(Error::Protocol(format!(
-                "the hub sent {} {what}, more than {max}",
+                "the hub sent {} {what} for a request of at most {max}",
                 records.len()
             )));
         }
