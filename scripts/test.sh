@@ -59,6 +59,9 @@ cargo clippy --workspace --all-targets -- -D warnings
 step "cargo test"
 cargo test --workspace
 
+step "cargo doc: every library crate documented, no broken intra-doc links"
+RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --workspace --exclude fldm-python --exclude fldm-cli
+
 step "fldm without the generator: no fldm-synth in the normal dependencies, and it builds"
 if cargo tree -p fldm-cli --no-default-features -e normal --prefix none | grep -q '^fldm-synth '; then
   echo "fldm-cli --no-default-features depends on fldm-synth" >&2

@@ -19,7 +19,8 @@
 //!   HTTP stack (benchmarks); its requests carry the peer's
 //!   [`OfficeIdentity`];
 //! - [`store`] for tools that open the database directly, and
-//!   [`seed_synthetic`] to fill it with a synthetic population.
+//!   [`load_persons`] to fill it with persons (the CLI passes a synthetic
+//!   population from `fldm-synth`, which this crate does not link).
 //!
 //! The protocol handlers and the audit-record facts are internal.
 
