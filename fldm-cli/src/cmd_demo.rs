@@ -322,9 +322,7 @@ fn play(dir: &Path, base_url: &str, a: &DemoArgs) -> Result<Story, Box<dyn std::
     for e in sozialamt.changes(0, Context::new("62").case("SO-2026-0042")) {
         let e = e?;
         feed_entries += 1;
-        if e.changed.iter().any(|c| c == "anschrift.aktuell")
-            && linked.iter().any(|l| *l == e.record.fldm_id.to_string())
-        {
+        if e.changed.iter().any(|c| c == "anschrift.aktuell") && linked.contains(&e.fldm_id) {
             last = Some(e);
         }
     }
@@ -332,7 +330,7 @@ fn play(dir: &Path, base_url: &str, a: &DemoArgs) -> Result<Story, Box<dyn std::
         println!(
             "   {feed_entries} entries; e.g. seq {} for {}: changed {}",
             e.seq,
-            e.record.fldm_id,
+            e.fldm_id,
             e.changed.join(", ")
         );
     } else {

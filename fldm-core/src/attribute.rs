@@ -359,6 +359,15 @@ pub static CATALOGUE: &[Attribute] = &[
         |p| integration.berufsbezogene_deutschsprachfoerderung,
         option
     ),
+    // Appended last: stored attribute sets are bit sets in catalogue order.
+    attr!(
+        "aktenzeichen",
+        "aktenzeichen",
+        "AZRG § 3 Abs. 1 Nr. 1",
+        "Aktenzeichen of the owning office (its file reference)",
+        |p| aktenzeichen,
+        option
+    ),
 ];
 
 /// The groups, in catalogue order.

@@ -1,4 +1,5 @@
-//! Identifiers: the hub's FLDM id and the AZR-Nummer.
+//! Identifiers: the hub's FLDM id, the AZR-Nummer and the owner's
+//! Aktenzeichen.
 
 use std::fmt;
 
@@ -100,9 +101,75 @@ impl fmt::Display for AzrNummer {
 
 serde_as_validated_str!(AzrNummer);
 
+/// The Aktenzeichen: the owning office's own file reference for a person
+/// (AZRG § 3 Abs. 1 Nr. 1: the Geschäftszeichen of the body that transmitted
+/// the data). It identifies a record in imports from the owner's procedure
+/// when the person has no AZR-Nummer. 1 to 40 characters from
+/// `A-Z a-z 0-9 - / . _ :` and inner spaces; unique per owning office.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Aktenzeichen(String);
+
+impl Aktenzeichen {
+    /// Maximum length in bytes.
+    pub const MAX_LEN: usize = 40;
+
+    /// Check and wrap an Aktenzeichen.
+    pub fn parse(s: &str) -> Result<Self, ValidationKind> {
+        if s.is_empty() {
+            return Err(ValidationKind::Empty);
+        }
+        if s.len() > Self::MAX_LEN {
+            return Err(ValidationKind::TooLong { max: Self::MAX_LEN });
+        }
+        let allowed = |b: u8| {
+            b.is_ascii_alphanumeric() || matches!(b, b'-' | b'/' | b'.' | b'_' | b':' | b' ')
+        };
+        if !s.bytes().all(allowed) || s.starts_with(' ') || s.ends_with(' ') || s.contains("  ") {
+            return Err(ValidationKind::Format {
+                expected: "1 to 40 characters A-Z a-z 0-9 - / . _ : and single inner spaces",
+            });
+        }
+        Ok(Aktenzeichen(s.to_string()))
+    }
+
+    /// The reference as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Aktenzeichen {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+serde_as_validated_str!(Aktenzeichen);
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn aktenzeichen() {
+        for ok in ["ABH-2019/12345", "A", "12.3:4_5 B"] {
+            assert_eq!(
+                Aktenzeichen::parse(ok).map(|a| a.to_string()),
+                Ok(ok.to_string())
+            );
+        }
+        assert_eq!(Aktenzeichen::parse(""), Err(ValidationKind::Empty));
+        assert!(matches!(
+            Aktenzeichen::parse(&"1".repeat(41)),
+            Err(ValidationKind::TooLong { max: 40 })
+        ));
+        for bad in [" A", "A ", "A  B", "Ä-1", "A\nB", "A;B"] {
+            assert!(
+                matches!(Aktenzeichen::parse(bad), Err(ValidationKind::Format { .. })),
+                "{bad:?}"
+            );
+        }
+    }
 
     #[test]
     fn azr_nummer() {

@@ -5,6 +5,8 @@
 //! - [`record`]: the Kerndatensatz (AZRG § 3) as typed Rust values, with
 //!   identifiers ([`ids`]), partial dates ([`date`]), code values ([`codes`])
 //!   and names normalised to NFC and checked against DIN 91379 ([`text`]);
+//! - [`lifecycle`]: the owner's key of a record in imports and the
+//!   reasons for deletion;
 //! - [`attribute`]: the catalogue of disclosable attributes with stable dotted
 //!   names and their legal source, and projection of records to attribute sets;
 //! - [`policy`]: legal-basis rules, decisions and filtering;
@@ -30,6 +32,7 @@ pub mod date;
 mod de;
 pub mod error;
 pub mod ids;
+pub mod lifecycle;
 pub mod matching;
 pub mod policy;
 pub mod record;

@@ -19,7 +19,7 @@ use crate::codes::{
 use crate::date::{Datum, TeilbekanntesDatum};
 use crate::de::serde_as_validated_str;
 use crate::error::{ValidationError, ValidationKind};
-use crate::ids::{AzrNummer, FldmId};
+use crate::ids::{Aktenzeichen, AzrNummer, FldmId};
 use crate::text::{self, MAX_NAME_CHARS, MAX_TEXT_CHARS, TextKind};
 
 /// Most nationalities a person can have in the record (XInneres).
@@ -543,6 +543,10 @@ pub struct Person {
     /// AZR-Nummer (AZRG § 3 Abs. 1 Nr. 2).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub azr_nummer: Option<AzrNummer>,
+    /// The owning office's file reference (Aktenzeichen), its key for
+    /// persons without an AZR-Nummer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aktenzeichen: Option<Aktenzeichen>,
     /// Grundpersonalien (§ 3 Abs. 1 Nr. 4).
     #[serde(default, skip_serializing_if = "Grundpersonalien::is_empty")]
     pub grundpersonalien: Grundpersonalien,
@@ -579,6 +583,7 @@ impl Person {
         Person {
             fldm_id,
             azr_nummer: None,
+            aktenzeichen: None,
             grundpersonalien: Grundpersonalien::default(),
             weitere_personalien: WeiterePersonalien::default(),
             anschrift: Anschriften::default(),

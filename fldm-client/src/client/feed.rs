@@ -20,7 +20,8 @@ impl HubClient {
         call.query.push(("limit", limit.to_string()));
         self.execute(call, |b| {
             let p: ChangesPage = decode(b)?;
-            let records: Vec<&Person> = p.changes.iter().map(|c| &c.record).collect();
+            let records: Vec<&Person> =
+                p.changes.iter().filter_map(|c| c.record.as_ref()).collect();
             let max = limit as usize;
             let r = Received::records(&p.decision, &records, max, "change-feed entries")?;
             Ok((p, r))

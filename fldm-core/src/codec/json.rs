@@ -198,6 +198,7 @@ pub struct JsonLinesReader<R> {
     index: usize,
     line: String,
     failed: bool,
+    import: bool,
 }
 
 impl<R: BufRead> JsonLinesReader<R> {
@@ -209,7 +210,16 @@ impl<R: BufRead> JsonLinesReader<R> {
             index: 0,
             line: String::new(),
             failed: false,
+            import: false,
         }
+    }
+
+    /// A reader of import input (strict; a record without `fldm_id` gets
+    /// [`crate::codec::import::PLACEHOLDER_ID`]).
+    pub(crate) fn for_import(reader: R) -> Self {
+        let mut r = JsonLinesReader::new(reader, Strictness::Strict);
+        r.import = true;
+        r
     }
 }
 
@@ -259,9 +269,13 @@ impl<R: BufRead> Iterator for JsonLinesReader<R> {
             }
             let i = self.index;
             self.index += 1;
-            return Some(
-                person_from_json(self.line.trim_end(), self.strictness).map_err(|e| e.at_record(i)),
-            );
+            let line = self.line.trim_end();
+            let person = if self.import {
+                crate::codec::import::person_from_import_json(line)
+            } else {
+                person_from_json(line, self.strictness)
+            };
+            return Some(person.map_err(|e| e.at_record(i)));
         }
     }
 }

@@ -4,5 +4,6 @@
 //! Both decode through the same validating constructors, so a value that
 //! one format rejects the other rejects too, with the same field path.
 
+pub mod import;
 pub mod json;
 pub mod xml;

@@ -12,6 +12,12 @@ use crate::record::{Anschrift, Person};
 pub const API_PREFIX: &str = "/v1";
 
 pub mod headers;
+mod lifecycle;
+
+pub use lifecycle::{
+    DeleteResult, ImportCounts, ImportItem, ImportOutcome, ImportRefusal, ImportResult,
+    MAX_IMPORT_BATCH, MergeRequest, MergeResult, Tombstone,
+};
 
 /// Media type of problem responses (RFC 9457).
 pub const PROBLEM_JSON: &str = "application/problem+json";
@@ -270,15 +276,24 @@ pub struct Correction {
     pub request_id: String,
 }
 
-/// One entry of the change feed.
+/// One entry of the change feed: a change of a record (`changed` and
+/// `record`) or its deletion (`deleted`, a tombstone without record).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ChangeEntry {
     /// Sequence number (the cursor after this entry).
     pub seq: u64,
-    /// Changed attributes the caller may see.
+    /// The person.
+    pub fldm_id: String,
+    /// Changed attributes the caller may see (empty for a tombstone).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub changed: Vec<String>,
-    /// The current record, projected to the caller's permitted attributes.
-    pub record: Person,
+    /// The current record, projected to the caller's permitted attributes
+    /// (absent for a tombstone).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record: Option<Person>,
+    /// The record was deleted: why, when, and for merges the survivor.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deleted: Option<Tombstone>,
 }
 
 /// A page of the change feed.

@@ -16,7 +16,7 @@ use fldm_core::codes::{
     Sprachniveau, Staatsangehoerigkeit,
 };
 use fldm_core::date::{Datum, TeilbekanntesDatum};
-use fldm_core::ids::{AzrNummer, FldmId};
+use fldm_core::ids::{Aktenzeichen, AzrNummer, FldmId};
 use fldm_core::record::{
     Aliaspersonalie, Anschrift, Anschriften, Asyl, Aufenthalt, Dokumentnummer, Email,
     Familienangehoeriger, Gesundheitsuntersuchung, Grundpersonalien, Identitaetsdokument, Impfung,
@@ -157,6 +157,12 @@ pub fn arb_fldm_id() -> impl Strategy<Value = FldmId> {
     "[A-Za-z0-9._-]{1,64}".prop_map(|s| FldmId::parse(&s).expect("generated FLDM id is valid"))
 }
 
+pub fn arb_aktenzeichen() -> impl Strategy<Value = Aktenzeichen> {
+    "[A-Z]{2,4}-[0-9]{1,6}(/[0-9]{2})?( [a-z]{1,3})?"
+        .prop_map(|s| Aktenzeichen::parse(&s).expect("generated Aktenzeichen is valid"))
+}
+
+/// An arbitrary valid AZR-Nummer.
 pub fn arb_azr_nummer() -> impl Strategy<Value = AzrNummer> {
     (0u8..100, 1u8..=12, 1u8..=31, 0u32..1_000_000)
         .prop_filter_map("calendar date", |(yy, mm, dd, n)| {
@@ -499,6 +505,7 @@ pub fn arb_person() -> impl Strategy<Value = Person> {
     (
         arb_fldm_id(),
         opt(arb_azr_nummer()),
+        opt(arb_aktenzeichen()),
         arb_grundpersonalien(),
         arb_weitere_personalien(),
         arb_anschriften(),
@@ -506,10 +513,11 @@ pub fn arb_person() -> impl Strategy<Value = Person> {
         arb_asyl(),
         arb_integration(),
     )
-        .prop_map(|(id, azr, g, w, an, au, asyl, integ)| {
+        .prop_map(|(id, azr, az, g, w, an, au, asyl, integ)| {
             let p = Person {
                 fldm_id: id,
                 azr_nummer: azr,
+                aktenzeichen: az,
                 grundpersonalien: g,
                 weitere_personalien: w,
                 anschrift: an,

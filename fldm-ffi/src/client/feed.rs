@@ -73,7 +73,11 @@ pub unsafe extern "C" fn fldm_change_feed_next(
                 return Ok(None);
             };
             let inner = entry?;
-            let person = fldm_person::copy_of(&inner.record);
+            // A tombstone carries no record: its person is the bare FLDM id.
+            let person = match &inner.record {
+                Some(r) => fldm_person::copy_of(r),
+                None => fldm_person::copy_of(&tombstone_person(&inner.fldm_id)?),
+            };
             Ok(Some(fldm_change { inner, person }))
         })
     }
@@ -144,4 +148,14 @@ pub unsafe extern "C" fn fldm_change_to_json(
 pub unsafe extern "C" fn fldm_change_free(change: *mut fldm_change) {
     // SAFETY: caller contract.
     unsafe { free(change) }
+}
+
+/// The record a tombstone stands for: only its FLDM id.
+fn tombstone_person(fldm_id: &str) -> Result<fldm_core::record::Person, bridge::Error> {
+    let id = fldm_core::ids::FldmId::parse(fldm_id).map_err(|k| {
+        bridge::Error::from(fldm_core::Error::from(fldm_core::ValidationError::new(
+            "fldm_id", k,
+        )))
+    })?;
+    Ok(fldm_core::record::Person::new(id))
 }

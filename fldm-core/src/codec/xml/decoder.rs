@@ -73,6 +73,15 @@ impl<R: BufRead> XmlReader<R> {
             inner: Decoder::new(Buffered(reader)),
         }
     }
+
+    /// A reader of import input (see [`crate::codec::import`]): records
+    /// may lack `fldmId`, and the list root may be `persons` as well as
+    /// `personen`.
+    pub fn for_import(input: R) -> Self {
+        let mut r = XmlReader::new(input);
+        r.inner.import = true;
+        r
+    }
 }
 
 impl<R: BufRead> Iterator for XmlReader<R> {
@@ -99,6 +108,10 @@ pub(super) struct Decoder<S> {
     index: usize,
     /// The root is `personen` (errors carry record indices).
     root_is_list: bool,
+    /// Import input: records may lack `fldmId` (they get
+    /// [`crate::codec::import::PLACEHOLDER_ID`]), and the list root may
+    /// also be called `persons`.
+    pub(super) import: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -131,6 +144,7 @@ impl<S: Source> Decoder<S> {
             state: State::Prolog,
             index: 0,
             root_is_list: false,
+            import: false,
         }
     }
 
@@ -538,6 +552,10 @@ impl<S: Source> Decoder<S> {
                     };
                     match ev {
                         Ev::Start("personen") => {
+                            self.root_is_list = true;
+                            self.state = State::List;
+                        }
+                        Ev::Start("persons") if self.import => {
                             self.root_is_list = true;
                             self.state = State::List;
                         }

@@ -196,6 +196,7 @@ impl Lex {
 
 /// Every element name of the format, sorted (for binary search).
 const NAMES: &[&str] = &[
+    "aktenzeichen",
     "aktuell",
     "aliaspersonalie",
     "aliaspersonalien",
@@ -258,6 +259,7 @@ const NAMES: &[&str] = &[
     "ort",
     "person",
     "personen",
+    "persons",
     "postleitzahl",
     "religion",
     "schulbildung",

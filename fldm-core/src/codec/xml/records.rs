@@ -6,7 +6,7 @@ use crate::codes::{
     Sprachniveau,
 };
 use crate::error::Result;
-use crate::ids::{AzrNummer, FldmId};
+use crate::ids::{Aktenzeichen, AzrNummer, FldmId};
 use crate::record::{
     Aliaspersonalie, Anschrift, Anschriften, Asyl, Aufenthalt, Dokumentnummer, Email,
     Familienangehoeriger, Gesundheitsuntersuchung, Grundpersonalien, Identitaetsdokument, Impfung,
@@ -26,6 +26,7 @@ impl<S: Source> Decoder<S> {
     pub(super) fn person(&mut self) -> Result<Person> {
         let mut fldm_id = None;
         let mut azr_nummer = None;
+        let mut aktenzeichen = None;
         let mut grund = None;
         let mut weitere = None;
         let mut anschrift = None;
@@ -36,6 +37,9 @@ impl<S: Source> Decoder<S> {
             match el {
                 "fldmId" => self.field(el, &mut fldm_id, |s| s.value(FldmId::parse))?,
                 "azrNummer" => self.field(el, &mut azr_nummer, |s| s.value(AzrNummer::parse))?,
+                "aktenzeichen" => {
+                    self.field(el, &mut aktenzeichen, |s| s.value(Aktenzeichen::parse))?;
+                }
                 "grundpersonalien" => self.field(el, &mut grund, Self::grundpersonalien)?,
                 "weiterePersonalien" => {
                     self.field(el, &mut weitere, Self::weitere_personalien)?;
@@ -47,10 +51,14 @@ impl<S: Source> Decoder<S> {
                 _ => return Err(self.unexpected(el)),
             }
         }
-        let fldm_id = self.required("fldmId", fldm_id)?;
+        let fldm_id = match fldm_id {
+            None if self.import => crate::codec::import::placeholder_id(),
+            other => self.required("fldmId", other)?,
+        };
         let p = Person {
             fldm_id,
             azr_nummer,
+            aktenzeichen,
             grundpersonalien: grund.unwrap_or_default(),
             weitere_personalien: weitere.unwrap_or_default(),
             anschrift: anschrift.unwrap_or_default(),

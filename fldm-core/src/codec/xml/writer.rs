@@ -6,7 +6,7 @@ use std::io::Write;
 use crate::codes::{self, Staatsangehoerigkeit};
 use crate::date::{Datum, TeilbekanntesDatum};
 use crate::error::{Error, Result};
-use crate::ids::{AzrNummer, FldmId};
+use crate::ids::{Aktenzeichen, AzrNummer, FldmId};
 use crate::record::{
     Anschrift, Asyl, Email, Grundpersonalien, Integration, Name, NamePart, Namensvariante, Person,
     Postleitzahl, Telefon, Text, WeiterePersonalien,
@@ -224,6 +224,10 @@ impl XmlWriter {
         }
         self.leaf("fldmId", p.fldm_id.as_str());
         self.opt_leaf("azrNummer", p.azr_nummer.as_ref().map(AzrNummer::as_str));
+        self.opt_leaf(
+            "aktenzeichen",
+            p.aktenzeichen.as_ref().map(Aktenzeichen::as_str),
+        );
         if !p.grundpersonalien.is_empty() {
             self.grundpersonalien(&p.grundpersonalien);
         }

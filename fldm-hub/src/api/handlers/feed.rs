@@ -40,8 +40,10 @@ pub(crate) fn changes_logic(x: Exchange<'_>) -> Result<Reply, ApiError> {
         let record = permit.apply(&c.current.person);
         entries.push(ChangeEntry {
             seq: c.seq,
+            fldm_id: c.fldm_id.as_str().to_string(),
             changed: names(visible),
-            record,
+            record: Some(record),
+            deleted: None,
         });
     }
     let out = ChangesPage {
@@ -51,7 +53,11 @@ pub(crate) fn changes_logic(x: Exchange<'_>) -> Result<Reply, ApiError> {
         next_cursor: page.next_cursor,
         has_more: latest > page.next_cursor,
     };
-    let records: Vec<&Person> = out.changes.iter().map(|c| &c.record).collect();
+    let records: Vec<&Person> = out
+        .changes
+        .iter()
+        .filter_map(|c| c.record.as_ref())
+        .collect();
     record_disclosure(facts, &records);
     body(ctx, 200, "aenderungen", &out, &records)
 }
