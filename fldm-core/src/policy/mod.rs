@@ -7,7 +7,9 @@
 //! [`Permit`] naming the deciding rule, its legal basis, the attribute set,
 //! the transformations and the policy hash, or a [`Denial`] with a typed
 //! [`DenyReason`]. Everything not permitted by a rule is denied.
-//! [`Permit::apply`] turns a record into the disclosure.
+//! [`Permit::apply`] turns a record into the disclosure. The policy's
+//! [`DeletionRule`]s say when the hub's own records are due for deletion
+//! ([`Policy::deletion_due`]).
 //!
 //! ```
 //! use fldm_core::policy::{Operation, Policy, Request};
