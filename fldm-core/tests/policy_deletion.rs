@@ -358,6 +358,12 @@ fn load_errors_name_the_deletion_rule_and_the_line() {
         "frist",
         "missing field `legal_basis`",
     );
+    check(
+        "id",
+        "\"wohnungsamt-lesen\"",
+        "wohnungsamt-lesen",
+        "the id is already used by the [[rule]] on line 26",
+    );
     // A duplicate id is reported at the second rule and names the first.
     let (text, _) = rule("id", "\"frist\"");
     rejects(

@@ -241,11 +241,13 @@ fn add_days(d: Datum, days: u32) -> Option<Datum> {
 }
 
 /// Validate the `[[deletion]]` tables. Problems name the deletion rule in
-/// the message, since `rule` of an error means a `[[rule]]`.
+/// the message, since `rule` of an error means a `[[rule]]`. Deletion ids
+/// are unique among themselves and differ from the `[[rule]]` ids.
 pub(super) fn validate(
     cx: &mut Ctx<'_>,
     raw: Vec<S<RawDeletion>>,
     office_line: &HashMap<String, usize>,
+    rule_line: &HashMap<String, usize>,
 ) -> Vec<DeletionRule> {
     let mut rules = Vec::new();
     let mut id_line: HashMap<String, usize> = HashMap::new();
@@ -266,6 +268,13 @@ pub(super) fn validate(
                 d.id.span(),
                 None,
                 format!("{at}duplicate deletion rule id (first used on line {first})"),
+            );
+        } else if let Some(line) = rule_line.get(&id) {
+            // Audit records cite rule ids; one id must mean one rule.
+            cx.err(
+                d.id.span(),
+                None,
+                format!("{at}the id is already used by the [[rule]] on line {line}"),
             );
         } else {
             id_line.insert(id.clone(), cx.line(d.id.span().start));

@@ -1,7 +1,8 @@
 //! Reading and validating policy files.
 //!
 //! Two passes over the text: the TOML parser (syntax errors, and the span of
-//! every `[[rule]]` table so that an error can name its rule), then serde
+//! every `[[rule]]` and `[[deletion]]` table so that an error can name its
+//! rule), then serde
 //! into the raw structures of `raw` with `deny_unknown_fields` and spans on
 //! every value that a later check may complain about. Validation collects
 //! all problems; each names the file, the line and (where there is one)
@@ -636,7 +637,7 @@ fn validate(cx: &mut Ctx<'_>, raw: RawFile) -> Option<Parsed> {
 
     check_overlaps(cx, &rules);
 
-    let deletions = deletion::validate(cx, raw.deletion, &office_line);
+    let deletions = deletion::validate(cx, raw.deletion, &office_line, &rule_line);
 
     Some(Parsed {
         id: header.id.into_inner(),
