@@ -433,3 +433,41 @@ fn deletion_rules_are_part_of_the_canonical_form_and_hash() {
         small(&format!("{two}{ONE}")).hash()
     );
 }
+
+#[test]
+fn a_partial_date_is_never_due_before_any_day_it_may_stand_for() {
+    // For every day of a leap year and the year after, with the period
+    // counted from the day and from the end of its quarter: the year-month
+    // and the year-only forms of the date are due no earlier than the full
+    // date, and the full date is due after the day itself.
+    for period_start in ["event", "end_of_quarter"] {
+        for period in ["1 day", "1 month", "1 year"] {
+            let p = small(
+                &ONE.replace("\"event\"", &format!("\"{period_start}\""))
+                    .replace("18 years", period),
+            );
+            let rule = &p.deletion_rules()[0];
+            let due = |s: String| {
+                let mut p = person();
+                p.grundpersonalien.geburtsdatum =
+                    Some(TeilbekanntesDatum::parse(&s).expect("date"));
+                rule.due_date(&p, day("2000-01-01")).expect("due")
+            };
+            for y in [2024u16, 2025] {
+                for m in 1..=12u8 {
+                    for d in 1..=31u8 {
+                        let Ok(full) = Datum::new(y, m, d) else {
+                            continue;
+                        };
+                        let on_day = due(full.to_string());
+                        let in_month = due(format!("{y}-{m:02}"));
+                        let in_year = due(format!("{y}"));
+                        assert!(on_day > full, "{full} {period} {period_start}");
+                        assert!(on_day <= in_month, "{full} {period} {period_start}");
+                        assert!(in_month <= in_year, "{full} {period} {period_start}");
+                    }
+                }
+            }
+        }
+    }
+}
