@@ -394,8 +394,14 @@ impl Population {
                 let mother_is_head = single && (ukraine || self.rng.pm(850));
                 // The father as the head of the household, arrived with it.
                 let father_as_head = |this: &mut Self| {
-                    let sex = Geschlecht::Maennlich;
-                    this.member(Role::Head, sex, father_birth, father, salt, Some(arrival))
+                    this.member(
+                        Role::Head,
+                        Geschlecht::Maennlich,
+                        father_birth,
+                        father,
+                        salt,
+                        Some(arrival),
+                    )
                 };
                 if single && !mother_is_head {
                     // A father alone with his children.
