@@ -593,3 +593,209 @@ impl HubClient {
 fn id_field(field: &str, s: &str) -> Result<FldmId> {
     FldmId::parse(s).map_err(|k| Error::Local(fldm_core::ValidationError::new(field, k).into()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use fldm_core::codec::import::read_all;
+
+    const GOOD: &str = r#"{"azr_nummer":"230517000123","grundpersonalien":{"familienname":"Haddad","vornamen":{"nicht_vorhanden":true},"geburtsdatum":"1990","geschlecht":"w","staatsangehoerigkeiten":["475"]}}"#;
+
+    /// A line with its own Aktenzeichen `ABH-n/26`.
+    fn line(n: usize) -> String {
+        GOOD.replacen(
+            r#""azr_nummer":"230517000123""#,
+            &format!(r#""aktenzeichen":"ABH-{n}/26""#),
+            1,
+        )
+    }
+
+    /// What a hub would answer: records without a key are refused
+    /// (`missing_key`), the others created; in reverse order, to show the
+    /// client does not rely on the order.
+    fn fake_hub(records: &[Person]) -> Vec<ImportItem> {
+        let mut out: Vec<ImportItem> = records
+            .iter()
+            .enumerate()
+            .map(|(i, p)| match fldm_core::lifecycle::OwnerKey::of(p) {
+                Ok(_) => ImportItem {
+                    index: i as u64,
+                    outcome: ImportOutcome::Created,
+                    fldm_id: Some(format!("P{i}")),
+                    field: None,
+                    reason: None,
+                },
+                Err(_) => ImportItem {
+                    index: i as u64,
+                    outcome: ImportOutcome::Refused,
+                    fldm_id: None,
+                    field: Some("azr_nummer".into()),
+                    reason: Some(ImportRefusal::MissingKey),
+                },
+            })
+            .collect();
+        out.reverse();
+        out
+    }
+
+    /// Run `steps` through an import of `batch_size` against the fake hub;
+    /// the batches' sizes and the report.
+    fn run(
+        steps: impl Iterator<Item = Step>,
+        batch_size: usize,
+    ) -> (
+        Vec<usize>,
+        std::result::Result<ImportReport, fldm_core::Error>,
+    ) {
+        let mut import = Import::new(batch_size);
+        let mut sizes = Vec::new();
+        let mut send = |import: &mut Import, b: Batch| {
+            sizes.push(b.records.len());
+            let results = fake_hub(&b.records);
+            check_results(b.records.len(), &results).expect("answer");
+            import.apply(&b.indices, results);
+        };
+        for step in steps {
+            match step {
+                Step::Record(i, item) => {
+                    if let Some(b) = import.push(i, item) {
+                        send(&mut import, b);
+                    }
+                }
+                Step::Stop(e) => return (sizes, Err(e)),
+            }
+        }
+        let b = import.take();
+        if !b.records.is_empty() {
+            send(&mut import, b);
+        }
+        (sizes, Ok(import.finish()))
+    }
+
+    fn steps_of(text: &str, format: ImportFormat) -> Vec<Step> {
+        reader_steps(ImportReader::new(text.as_bytes(), format)).collect()
+    }
+
+    #[test]
+    fn batches_carry_file_indices_and_local_refusals_are_not_sent() {
+        // 7 records: #2 has an impossible date (refused here), #5 has no
+        // key (refused by the hub).
+        let mut lines: Vec<String> = (0..7).map(line).collect();
+        lines[2] = lines[2].replace("1990", "1990-02-30");
+        lines[5] = GOOD.replacen(r#""azr_nummer":"230517000123","#, "", 1);
+        let text = lines.join("\n") + "\n";
+        let (sizes, report) = run(steps_of(&text, ImportFormat::JsonLines).into_iter(), 2);
+        let report = report.expect("report");
+        // 6 records sent in batches of 2.
+        assert_eq!(sizes, vec![2, 2, 2]);
+        assert_eq!(report.batches, 3);
+        assert_eq!(
+            report.counts.to_string(),
+            "created 5, updated 0, unchanged 0, refused 2"
+        );
+        let refused: Vec<(u64, Option<&str>, Option<ImportRefusal>)> = report
+            .refused
+            .iter()
+            .map(|i| (i.index, i.field.as_deref(), i.reason))
+            .collect();
+        assert_eq!(
+            refused,
+            vec![
+                (
+                    2,
+                    Some("grundpersonalien.geburtsdatum"),
+                    Some(ImportRefusal::Invalid)
+                ),
+                (5, Some("azr_nummer"), Some(ImportRefusal::MissingKey)),
+            ]
+        );
+    }
+
+    #[test]
+    fn one_batch_when_the_input_is_smaller_and_none_when_empty() {
+        let text = format!("{}\n{}\n", line(1), line(2));
+        let (sizes, report) = run(steps_of(&text, ImportFormat::JsonLines).into_iter(), 5000);
+        assert_eq!(sizes, vec![2]);
+        assert_eq!(report.expect("report").counts.created, 2);
+        let (sizes, report) = run(steps_of("\n", ImportFormat::JsonLines).into_iter(), 5000);
+        assert!(sizes.is_empty());
+        let report = report.expect("report");
+        assert_eq!((report.batches, report.counts.total()), (0, 0));
+        // Batch sizes are clamped to what the protocol allows.
+        assert_eq!(Import::new(0).batch_size, 1);
+        assert_eq!(Import::new(1 << 20).batch_size, MAX_IMPORT_BATCH);
+    }
+
+    #[test]
+    fn malformed_xml_stops_with_the_record_index_after_the_full_batches() {
+        let doc = "<fldm:personen xmlns:fldm=\"urn:fldm:xml:kerndatensatz:1\">\
+             <fldm:person><fldm:aktenzeichen>ABH-1/26</fldm:aktenzeichen></fldm:person>\
+             <fldm:person><fldm:aktenzeichen>ABH-2/26</fldm:aktenzeichen></fldm:person>\
+             <fldm:person><fldm:aktenzeichen>ABH-3/26</fldm:aktenzeichen></fldm:person>\
+             <fldm:person>";
+        let (sizes, report) = run(steps_of(doc, ImportFormat::Xml).into_iter(), 2);
+        // The first full batch was sent; the third record was not.
+        assert_eq!(sizes, vec![2]);
+        let e = report.expect_err("malformed");
+        assert_eq!(e.record_index(), Some(3));
+        assert!(!is_record_error(&e));
+    }
+
+    #[test]
+    fn hub_answers_must_cover_the_batch_exactly_once() {
+        let item = |index| ImportItem {
+            index,
+            outcome: ImportOutcome::Unchanged,
+            fldm_id: Some("P1".into()),
+            field: None,
+            reason: None,
+        };
+        assert!(check_results(2, &[item(1), item(0)]).is_ok());
+        for bad in [
+            vec![item(0)],
+            vec![item(0), item(0)],
+            vec![item(0), item(2)],
+        ] {
+            let e = check_results(2, &bad).expect_err("bad answer");
+            assert_eq!(e.code(), "protocol");
+        }
+    }
+
+    #[test]
+    fn import_lines_leave_out_the_fldm_id() {
+        let p = read_all(line(1).as_bytes(), ImportFormat::JsonLines)
+            .pop()
+            .expect("one")
+            .expect("record");
+        let body = batch_body(&[p.clone(), p]).expect("body");
+        let text = String::from_utf8(body).expect("utf-8");
+        assert_eq!(text.lines().count(), 2);
+        assert!(!text.contains("fldm_id"), "{text}");
+        assert!(text.contains(r#""aktenzeichen":"ABH-1/26""#), "{text}");
+    }
+
+    #[test]
+    fn change_events_tell_deletions_from_changes() {
+        let tomb: ChangeEntry = serde_json::from_str(
+            r#"{"seq":7,"fldm_id":"P2","deleted":{"reason":"doppelerfassung","at":"2026-12-03T10:00:00.000Z","merged_into":"P1"}}"#,
+        )
+        .expect("entry");
+        let ev = ChangeEvent::from(tomb.clone());
+        match &ev {
+            ChangeEvent::Deleted { tombstone, .. } => {
+                assert_eq!(tombstone.reason, DeletionReason::Doppelerfassung);
+                assert_eq!(tombstone.merged_into.as_deref(), Some("P1"));
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!((ev.seq(), ev.fldm_id()), (7, "P2"));
+        assert_eq!(ChangeEntry::from(ev), tomb);
+        let change: ChangeEntry =
+            serde_json::from_str(r#"{"seq":8,"fldm_id":"P1","changed":["anschrift.aktuell"]}"#)
+                .expect("entry");
+        assert!(matches!(
+            ChangeEvent::from(change),
+            ChangeEvent::Changed { seq: 8, ref changed, .. } if changed == &["anschrift.aktuell"]
+        ));
+    }
+}
