@@ -39,6 +39,23 @@ pub struct ImportReport {
 /// (a tombstone). Made from the wire form with `ChangeEvent::from(entry)`;
 /// the feed readers ([`crate::ChangeFeed`], [`crate::blocking::ChangeIter`])
 /// yield the wire form [`ChangeEntry`].
+///
+/// ```no_run
+/// # fn run(client: &fldm_client::blocking::HubClient) -> Result<(), fldm_client::Error> {
+/// use fldm_client::{ChangeEvent, Context, LocalAction};
+/// let ctx = Context::new("W01").case("WA-2026-0815");
+/// for entry in client.changes(0, ctx.clone()) {
+///     if let ChangeEvent::Deleted { fldm_id, tombstone, .. } = ChangeEvent::from(entry?) {
+///         // First delete or relink the local copy, then say so.
+///         let action = match &tombstone.merged_into {
+///             Some(survivor) => LocalAction::Relinked { to: survivor.clone() },
+///             None => LocalAction::Deleted,
+///         };
+///         client.acknowledge_deletion(&fldm_id, &tombstone, action, &ctx)?;
+///     }
+/// }
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub enum ChangeEvent {
     /// The record was created or changed.
