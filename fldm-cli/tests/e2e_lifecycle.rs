@@ -413,12 +413,13 @@ fn delete_and_merge_reach_receivers_as_tombstones() {
             .clone()
     };
     let t = tombstone(&gone.fldm_id);
-    let keys: Vec<&str> = t
+    let mut keys: Vec<&str> = t
         .as_object()
         .expect("object")
         .keys()
         .map(String::as_str)
         .collect();
+    keys.sort_unstable();
     assert_eq!(keys, vec!["deleted", "fldm_id", "seq"], "{t}");
     assert_eq!(t["deleted"]["reason"], "wegzug");
     assert!(t["deleted"]["at"].is_string(), "{t}");
