@@ -33,11 +33,28 @@ pub(crate) fn changes_logic(x: Exchange<'_>) -> Result<Reply, ApiError> {
     let permitted = permit.attributes();
     let mut entries = Vec::new();
     for c in &page.changes {
+        if let Some(d) = &c.deleted {
+            // Every office that may read changes learns of a deletion, so
+            // it can delete or relink its copy.
+            if !permitted.is_empty() {
+                entries.push(ChangeEntry {
+                    seq: c.seq,
+                    fldm_id: c.fldm_id.as_str().to_string(),
+                    changed: Vec::new(),
+                    record: None,
+                    deleted: Some(d.tombstone()),
+                });
+            }
+            continue;
+        }
+        let Some(current) = &c.current else {
+            continue;
+        };
         let visible = c.changed.intersection(permitted);
         if visible.is_empty() {
             continue;
         }
-        let record = permit.apply(&c.current.person);
+        let record = permit.apply(&current.person);
         entries.push(ChangeEntry {
             seq: c.seq,
             fldm_id: c.fldm_id.as_str().to_string(),
