@@ -241,7 +241,9 @@ int main(int argc, char **argv) {
         fail("delete_person", err);
         goto out;
     }
-    printf("deleted: %s\n", s);
+    char reason[32];
+    printf("deleted one record, reason %s\n",
+           json_text(s, "reason", reason, sizeof reason) ? reason : "?");
     fldm_string_free(s); s = NULL;
     if ((err = fldm_client_merge_persons(abh, survivor, duplicate, ABH_PURPOSE, ABH_CASE, NULL))) {
         fail("merge_persons", err);
