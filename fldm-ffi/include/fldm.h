@@ -16,10 +16,11 @@
  *   Strings returned as `const char *` are borrowed (see each function).
  * - Every pointer is checked for NULL; a panic inside the library becomes
  *   FLDM_E_PANIC, never an abort or an unwind into C.
- * - Threads: fldm_policy, fldm_permit, fldm_person, fldm_disclosure and
- *   fldm_client may be used from several threads at once (fldm_client
- *   calls block the calling thread). fldm_client_config, fldm_change_feed
- *   and error objects must be used by one thread at a time.
+ * - Threads: fldm_policy, fldm_permit, fldm_person, fldm_disclosure,
+ *   fldm_change and fldm_client may be used from several threads at once
+ *   (fldm_client calls block the calling thread). fldm_client_config,
+ *   fldm_change_feed and error objects must be used by one thread at a
+ *   time.
  * - Shutdown: free every fldm_change_feed and fldm_client before the
  *   program exits (this joins the client's worker threads and closes its
  *   journal); never free a handle while another thread uses it; do not

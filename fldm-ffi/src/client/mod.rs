@@ -267,6 +267,7 @@ mod tests {
         sync::<super::fldm_client>();
         sync::<crate::person::fldm_person>();
         sync::<super::fldm_disclosure>();
+        sync::<super::fldm_change>();
         sync::<crate::policy::fldm_policy>();
         sync::<crate::policy::fldm_permit>();
     }
@@ -276,7 +277,6 @@ mod tests {
         fn send<T: Send>() {}
         send::<super::fldm_client_config>();
         send::<super::fldm_change_feed>();
-        send::<super::fldm_change>();
         send::<crate::error::fldm_error>();
     }
 }
