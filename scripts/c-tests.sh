@@ -63,7 +63,7 @@ step "building the examples: dynamic, static and ASan, with -Wall -Wextra -Werro
 CFLAGS=(-std=c11 -O1 -g -Wall -Wextra -Werror)
 BIN="$WORK/bin"
 mkdir -p "$BIN"
-PROGRAMS=(policy_check housing_office error_cases bench_apply)
+PROGRAMS=(policy_check housing_office error_cases bench_apply import_and_delete)
 for p in "${PROGRAMS[@]}"; do
   # shellcheck disable=SC2046
   gcc "${CFLAGS[@]}" $(pkg-config --cflags fldm) -o "$BIN/$p-dynamic" "examples/c/$p.c" \
@@ -172,6 +172,22 @@ for variant in dynamic static asan; do
   run "housing_office ($variant)" 0 "${WRAP[@]}" "$BIN/housing_office-$variant" \
       "$HUB_URL" "$PKI" "$WORK/journal-$variant"
   cat "$WORK/out.txt"
+  # The record life cycle: the owning office imports (3 created, 1 refused
+  # before sending), deletes and merges; the housing office reads both
+  # tombstones and journals what it did. The tag keeps the runs apart.
+  run "import_and_delete ($variant)" 0 "${WRAP[@]}" "$BIN/import_and_delete-$variant" \
+      "$HUB_URL" "$PKI" "$WORK" "$variant"
+  cat "$WORK/out.txt"
+  grep -qx "import: created 3, updated 0, unchanged 0, refused 1 (1 batches)" "$WORK/out.txt" ||
+    { echo "FAIL import_and_delete ($variant): unexpected import counts"; FAILURES=$((FAILURES + 1)); }
+  grep -q "2 of this run acknowledged" "$WORK/out.txt" ||
+    { echo "FAIL import_and_delete ($variant): tombstones not acknowledged"; FAILURES=$((FAILURES + 1)); }
+  "$FLDM_BIN" audit show "$WORK/journal-$variant-wohnungsamt" >"$WORK/acks.txt" 2>&1 || true
+  if ! grep -q "delete .*(wegzug)" "$WORK/acks.txt" || ! grep -q "combine .*(doppelerfassung)" "$WORK/acks.txt"; then
+    echo "FAIL import_and_delete ($variant): the receiver's journal lacks the acknowledgements"
+    sed 's/^/     | /' "$WORK/acks.txt" | tail -n 10
+    FAILURES=$((FAILURES + 1))
+  fi
 done
 
 step "benchmark: policy apply through the C ABI vs the same loop in Rust (debug build)"

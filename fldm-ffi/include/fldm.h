@@ -16,10 +16,11 @@
  *   Strings returned as `const char *` are borrowed (see each function).
  * - Every pointer is checked for NULL; a panic inside the library becomes
  *   FLDM_E_PANIC, never an abort or an unwind into C.
- * - Threads: fldm_policy, fldm_permit, fldm_person, fldm_disclosure and
- *   fldm_client may be used from several threads at once (fldm_client
- *   calls block the calling thread). fldm_client_config, fldm_change_feed
- *   and error objects must be used by one thread at a time.
+ * - Threads: fldm_policy, fldm_permit, fldm_person, fldm_disclosure,
+ *   fldm_change and fldm_client may be used from several threads at once
+ *   (fldm_client calls block the calling thread). fldm_client_config,
+ *   fldm_change_feed and error objects must be used by one thread at a
+ *   time.
  * - Shutdown: free every fldm_change_feed and fldm_client before the
  *   program exits (this joins the client's worker threads and closes its
  *   journal); never free a handle while another thread uses it; do not
@@ -133,8 +134,10 @@
 // free it.
 #define FLDM_E_PANIC 902
 
-// One change-feed entry: sequence number, changed attribute names and the
-// record as the office may see it.
+// One change-feed entry: a change of a record (sequence number, changed
+// attribute names, the record as the office may see it) or its deletion,
+// a tombstone (`fldm_change_is_deletion`: reason, time, and for a merge
+// the surviving record). Immutable; free with `fldm_change_free`.
 typedef struct fldm_change fldm_change;
 
 // A reader of the hub's change feed. Use from one thread at a time.
@@ -251,7 +254,12 @@ fldm_error *fldm_client_journal_checkpoint(const fldm_client *client);
 // `report_correction` (`fldm_id`, `report`, `idempotency_key`?);
 // `corrections` (`status`?); `decide_correction` (`correction_id`,
 // `status`, `idempotency_key`?); `changes_page` (`cursor`?, `limit`?);
-// `access_report` (`fldm_id`). Every op except `health` takes `purpose`
+// `access_report` (`fldm_id`); the record life cycle: `import_persons`
+// (`records`), `import_file` (`path`, `format`?), `create_person`
+// (`record`), `update_person` (`record`, `expected_version`?),
+// `delete_person` (`fldm_id`, `reason`), `merge_persons` (`survivor`,
+// `duplicate`), `acknowledge_deletion` (`fldm_id`, `reason`, `at`,
+// `merged_into`?, `action`, `to`?). Every op except `health` takes `purpose`
 // and `case_reference`?. `*out_json` is the hub's response object.
 // A malformed request (unknown op, missing, mistyped or unknown field) is
 // `FLDM_E_INVALID_ARGUMENT` and `fldm_error_field` names the field;
@@ -480,21 +488,208 @@ uint64_t fldm_change_seq(const fldm_change *change);
 // The record after the change, as the office may see it. Borrowed: valid
 // as long as `change`. NULL if `change` is NULL.
 //
+// A deletion (`fldm_change_is_deletion`) carries no record: for it this
+// is a record with only the FLDM id (every other accessor writes NULL,
+// `fldm_person_attributes_json` gives `[]`), never the deleted data. Check `fldm_change_is_deletion` first, or use
+// `fldm_change_fldm_id`.
+//
 // # Safety
 // `change` is NULL or live.
 const fldm_person *fldm_change_person(const fldm_change *change);
 
-// The change as JSON: `seq`, `changed` (attribute names), `record`.
+// The change as JSON: `seq`, `fldm_id`, `changed` (attribute names),
+// `record`; a deletion has `seq`, `fldm_id` and `deleted` (`reason`,
+// `at`, `merged_into` for a merge) and no record.
 //
 // # Safety
 // `change` is live; `out` is valid for a write.
 fldm_error *fldm_change_to_json(const fldm_change *change, char **out);
+
+// The FLDM id of the person the change concerns (also of a deletion).
+//
+// # Safety
+// `change` is live; `out` is valid for a write.
+fldm_error *fldm_change_fldm_id(const fldm_change *change, char **out);
+
+// `*out` is true if the change is a deletion (a tombstone): the record
+// was deleted by its owner, by deadline or by a merge. The receiver must
+// delete its copy, or for a merge (`fldm_change_merged_into`) relink it
+// to the survivor, and say so with `fldm_client_acknowledge_deletion`.
+//
+// # Safety
+// `change` is live; `out` is valid for a write.
+fldm_error *fldm_change_is_deletion(const fldm_change *change, bool *out);
+
+// The reason code of a deletion: `frist`, `wegzug`, `einbuergerung`,
+// `tod`, `ausreise`, `doppelerfassung`, `berichtigung`, `abgang` or
+// `sonstiges`. Not a deletion: `FLDM_E_INVALID_ARGUMENT` with field
+// `change`.
+//
+// # Safety
+// `change` is live; `out` is valid for a write.
+fldm_error *fldm_change_deletion_reason(const fldm_change *change, char **out);
+
+// When the record was deleted (RFC 3339, UTC, milliseconds, e.g.
+// `2026-12-03T10:00:00.000Z`). Not a deletion: `FLDM_E_INVALID_ARGUMENT`
+// with field `change`.
+//
+// # Safety
+// `change` is live; `out` is valid for a write.
+fldm_error *fldm_change_deleted_at(const fldm_change *change, char **out);
+
+// For a deletion by merge, the FLDM id of the surviving record, to which
+// the receiver relinks its copy; NULL for every other change (other
+// deletions included).
+//
+// # Safety
+// `change` is live; `out` is valid for a write.
+fldm_error *fldm_change_merged_into(const fldm_change *change, char **out);
 
 // Free a change. NULL is allowed.
 //
 // # Safety
 // `change` is NULL or a change from this library, not yet freed.
 void fldm_change_free(fldm_change *change);
+
+// Bulk import of a file (owning office): JSON lines or an XML list
+// (`<fldm:personen>`). `format`: `"json"`, `"xml"`, or NULL to take it
+// from the file name (`.xml` is XML, anything else JSON lines); another
+// value is `FLDM_E_INVALID_ARGUMENT` with field `format`. Records are
+// keyed by the owner's key (AZR-Nummer, else Aktenzeichen), sent in
+// batches and created, updated or left unchanged; an `fldm_id` in the
+// file is ignored.
+//
+// `*out_report_json` is the import report:
+// `{"created":N,"updated":N,"unchanged":N,"refused":N,"batches":N,
+// "refusals":[{"index":N,"field":"...","reason":"..."}]}`, `index` the
+// 0-based position in the file. A record that cannot be decoded is
+// refused before sending (reason `invalid`) and the import goes on. A
+// file that cannot be opened is `FLDM_E_IO`; input that cannot be read
+// any further (malformed XML, invalid UTF-8) stops the import with
+// `FLDM_E_XML` / `FLDM_E_JSON` / `FLDM_E_IO` naming the record index,
+// and only the batches sent before it are imported (running the import
+// again after fixing the file reports them `unchanged`).
+//
+// # Safety
+// `client` is live; the strings are NUL-terminated or NULL where allowed;
+// `out_report_json` is valid for a write.
+fldm_error *fldm_client_import_file(const fldm_client *client,
+                                    const char *path,
+                                    const char *format,
+                                    const char *purpose,
+                                    const char *case_reference,
+                                    char **out_report_json);
+
+// Import one record (owning office): a batch of one, keyed, upserted and
+// reported like a record of `fldm_client_import_file`; its `fldm_id` is
+// ignored (make it with `fldm_person_from_import_json`).
+// `*out_report_json` is the import report of that file function, with
+// `index` 0. A refusal is not an error: it is in the report (`refused`
+// 1, the field and the reason).
+//
+// # Safety
+// `client` and `person` are live; the strings are NUL-terminated or NULL
+// where allowed; `out_report_json` is valid for a write.
+fldm_error *fldm_client_import_person(const fldm_client *client,
+                                      const fldm_person *person,
+                                      const char *purpose,
+                                      const char *case_reference,
+                                      char **out_report_json);
+
+// Create a record (owning office). The hub assigns the FLDM id; the
+// person's own `fldm_id` is not sent (make it with
+// `fldm_person_from_import_json`). `*out_json` (if `out_json` is not
+// NULL) is the write result: `{"request_id", "decision", "fldm_id" (the
+// new id), "version", "changed"}`.
+//
+// # Safety
+// `client` and `person` are live; the strings are NUL-terminated or NULL
+// where allowed; `out_json` is NULL or valid for a write.
+fldm_error *fldm_client_create_person(const fldm_client *client,
+                                      const fldm_person *person,
+                                      const char *purpose,
+                                      const char *case_reference,
+                                      char **out_json);
+
+// Update a record (owning office): `patch` is a partial record whose
+// `fldm_id` names the record; the attributes present in it are set.
+// `expected_version`: the version the caller last read (from a write
+// result); the hub refuses the update with `FLDM_E_CONFLICT` (reason
+// `version_conflict`) if the record has another one. 0 = unconditional.
+// `*out_json` (if `out_json` is not NULL) is the write result
+// (`fldm_id`, `version`, `changed`, `decision`).
+//
+// # Safety
+// `client` and `patch` are live; the strings are NUL-terminated or NULL
+// where allowed; `out_json` is NULL or valid for a write.
+fldm_error *fldm_client_update_person(const fldm_client *client,
+                                      const fldm_person *patch,
+                                      uint64_t expected_version,
+                                      const char *purpose,
+                                      const char *case_reference,
+                                      char **out_json);
+
+// Delete a record (owning office) with a reason code: `frist`,
+// `wegzug`, `einbuergerung`, `tod`, `ausreise`, `doppelerfassung`,
+// `berichtigung`, `abgang` or `sonstiges` (another value is
+// `FLDM_E_INVALID_ARGUMENT` with field `reason`; nothing is sent). The
+// hub forgets the record, and every office that may read it gets a
+// tombstone in its change feed. `*out_json` (if `out_json` is not NULL)
+// is the delete result: `{"request_id", "decision", "fldm_id",
+// "deleted": {"reason", "at"}}`.
+//
+// # Safety
+// `client` is live; the strings are NUL-terminated or NULL where
+// allowed; `out_json` is NULL or valid for a write.
+fldm_error *fldm_client_delete_person(const fldm_client *client,
+                                      const char *fldm_id,
+                                      const char *reason,
+                                      const char *purpose,
+                                      const char *case_reference,
+                                      char **out_json);
+
+// Merge the record `duplicate` into `survivor` (owning office): the
+// survivor keeps its FLDM id, the duplicate is deleted with reason
+// `doppelerfassung` and its tombstone names the survivor
+// (`merged_into`). `*out_json` (if `out_json` is not NULL) is the merge
+// result: `{"request_id", "decision", "fldm_id", "version",
+// "duplicate", "deleted"}`.
+//
+// # Safety
+// `client` is live; the strings are NUL-terminated or NULL where
+// allowed; `out_json` is NULL or valid for a write.
+fldm_error *fldm_client_merge_persons(const fldm_client *client,
+                                      const char *survivor,
+                                      const char *duplicate,
+                                      const char *purpose,
+                                      const char *case_reference,
+                                      char **out_json);
+
+// Journal that this office acted on a deletion it read from its change
+// feed: it deleted its copy (`action` `"deleted"`, journaled as
+// operation `delete`) or relinked it to the surviving record of a merge
+// (`"relinked"`, operation `combine`). `relinked_to`: for `"relinked"`
+// the FLDM id the copy is now linked to, NULL for the change's
+// `fldm_change_merged_into`; must be NULL for `"deleted"`. Sends
+// nothing: appends one client-journal record with the purpose, the case
+// reference, the person and the tombstone's reason code (without a
+// journal, `fldm_client_config_set_no_journal`, it checks the arguments
+// and writes nothing).
+//
+// Errors: `change` not a deletion, `action` unknown, `relinked_to`
+// missing (relinked, not a merge) or given (deleted):
+// `FLDM_E_INVALID_ARGUMENT` with field `change`, `action` or
+// `relinked_to`; the journal cannot be written: `FLDM_E_AUDIT`.
+//
+// # Safety
+// `client` and `change` are live; the strings are NUL-terminated or NULL
+// where allowed.
+fldm_error *fldm_client_acknowledge_deletion(const fldm_client *client,
+                                             const fldm_change *change,
+                                             const char *action,
+                                             const char *relinked_to,
+                                             const char *purpose,
+                                             const char *case_reference);
 
 // The error's code (`FLDM_E_*`), 0 if `error` is NULL.
 //
@@ -551,6 +746,16 @@ void fldm_error_free(fldm_error *error);
 // # Safety
 // `json` is a NUL-terminated string; `out` is valid for a write.
 fldm_error *fldm_person_from_json(const char *json, fldm_person **out);
+
+// Decode a record to be created or imported (`fldm_client_create_person`,
+// `fldm_client_import_person`) from JSON: as `fldm_person_from_json`
+// (strict, validated), but the `fldm_id` may be absent, as the hub
+// assigns it; such a record's `fldm_person_fldm_id` is the placeholder
+// `IMPORT`, which is never sent.
+//
+// # Safety
+// `json` is a NUL-terminated string; `out` is valid for a write.
+fldm_error *fldm_person_from_import_json(const char *json, fldm_person **out);
 
 // Decode a person from an XML document with the root `<fldm:person>`.
 //

@@ -8,6 +8,7 @@
 use std::ffi::c_char;
 
 use fldm_core::attribute;
+use fldm_core::codec::import::person_from_import_json;
 use fldm_core::codec::{json, xml};
 use fldm_core::record::{NamePart, Person};
 
@@ -130,6 +131,23 @@ pub unsafe extern "C" fn fldm_person_from_json(
             json::person_from_json(t, json::Strictness::Strict)
         })
     }
+}
+
+/// Decode a record to be created or imported (`fldm_client_create_person`,
+/// `fldm_client_import_person`) from JSON: as `fldm_person_from_json`
+/// (strict, validated), but the `fldm_id` may be absent, as the hub
+/// assigns it; such a record's `fldm_person_fldm_id` is the placeholder
+/// `IMPORT`, which is never sent.
+///
+/// # Safety
+/// `json` is a NUL-terminated string; `out` is valid for a write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fldm_person_from_import_json(
+    json: *const c_char,
+    out: *mut *mut fldm_person,
+) -> *mut fldm_error {
+    // SAFETY: caller contract.
+    unsafe { decode(json, "json", out, person_from_import_json) }
 }
 
 /// Decode a person from an XML document with the root `<fldm:person>`.

@@ -63,6 +63,13 @@ impl IntoC for u64 {
     }
 }
 
+impl IntoC for bool {
+    type C = bool;
+    fn into_c(self) -> bool {
+        self
+    }
+}
+
 impl IntoC for usize {
     type C = usize;
     fn into_c(self) -> usize {

@@ -342,6 +342,12 @@ fn getter(
 /// A client with a valid development identity for a hub that is not
 /// running (requests that fail before sending need no hub).
 fn offline_client(dir: &std::path::Path) -> *mut fldm_client {
+    offline_client_with(dir, false)
+}
+
+/// As [`offline_client`]; with `journal`, the client journal is written to
+/// `dir/journal` (office `wohnungsamt`).
+fn offline_client_with(dir: &std::path::Path, journal: bool) -> *mut fldm_client {
     let pki = fldm_tls::generate_dev_pki(&["127.0.0.1"], &[("wohnungsamt", "Wohnungsamt")])
         .expect("dev PKI");
     pki.write_to(dir).expect("write PKI");
@@ -361,7 +367,20 @@ fn offline_client(dir: &std::path::Path) -> *mut fldm_client {
             p("wohnungsamt-key.pem").as_ptr(),
         ));
         ok(fldm_client_config_set_user(cfg, c("u").as_ptr()));
-        ok(fldm_client_config_set_no_journal(cfg));
+        if journal {
+            ok(fldm_client_config_set_office(
+                cfg,
+                c("wohnungsamt").as_ptr(),
+            ));
+            ok(fldm_client_config_set_journal_dir(
+                cfg,
+                p("journal").as_ptr(),
+                ptr::null(),
+                ptr::null(),
+            ));
+        } else {
+            ok(fldm_client_config_set_no_journal(cfg));
+        }
         ok(fldm_client_new(cfg, &mut client));
         fldm_client_config_free(cfg);
     }
@@ -477,4 +496,343 @@ fn explain_json_gives_retention_in_both_forms() {
     );
     // SAFETY: live policy.
     unsafe { fldm_policy_free(p) };
+}
+
+/// A value a call must leave alone when it fails.
+fn sentinel() -> *mut c_char {
+    ptr::dangling_mut::<c_char>()
+}
+
+/// Code, field and message of an error, freeing it.
+fn take_field(e: *mut fldm_error) -> (i32, Option<String>, String) {
+    let field = getter(e, fldm_error_field);
+    let (code, msg) = take(e);
+    (code, field, msg)
+}
+
+/// A scratch directory for one test, removed by the caller.
+fn scratch(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("fldm-ffi-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+#[test]
+fn life_cycle_arguments_are_checked_before_anything_is_sent() {
+    // The client's hub is not running: every error below is found locally.
+    let dir = scratch("lifecycle-args");
+    let client = offline_client(&dir);
+    let (w01, case) = (c("W01"), c("WA-1"));
+    let bad_utf8 = CString::new(vec![b'x', 0xff]).expect("no NUL");
+    let mut out = sentinel();
+    // SAFETY: valid pointers except where a NULL is what is tested.
+    unsafe {
+        // An unknown deletion reason names `reason`; nothing is written.
+        let (code, field, msg) = take_field(fldm_client_delete_person(
+            client,
+            c("P000000001").as_ptr(),
+            c("umzug").as_ptr(),
+            w01.as_ptr(),
+            case.as_ptr(),
+            &mut out,
+        ));
+        assert_eq!(code, FLDM_E_INVALID_ARGUMENT, "{msg}");
+        assert_eq!(field.as_deref(), Some("reason"));
+        assert!(
+            msg.contains("einbuergerung") && !msg.contains("umzug"),
+            "{msg}"
+        );
+        assert_eq!(out, sentinel(), "out written on failure");
+        let (code, msg) = take(fldm_client_delete_person(
+            client,
+            c("P000000001").as_ptr(),
+            bad_utf8.as_ptr(),
+            w01.as_ptr(),
+            case.as_ptr(),
+            &mut out,
+        ));
+        assert_eq!(code, FLDM_E_INVALID_UTF8);
+        assert!(msg.contains("reason"), "{msg}");
+        // An unknown import format names `format`.
+        let path = c(&dir.join("records.jsonl").display().to_string());
+        let (code, field, msg) = take_field(fldm_client_import_file(
+            client,
+            path.as_ptr(),
+            c("csv").as_ptr(),
+            w01.as_ptr(),
+            case.as_ptr(),
+            &mut out,
+        ));
+        assert_eq!(code, FLDM_E_INVALID_ARGUMENT, "{msg}");
+        assert_eq!(field.as_deref(), Some("format"));
+        // A file that does not exist is an I/O error, before any request.
+        let (code, msg) = take(fldm_client_import_file(
+            client,
+            path.as_ptr(),
+            ptr::null(),
+            w01.as_ptr(),
+            case.as_ptr(),
+            &mut out,
+        ));
+        assert_eq!(code, FLDM_E_IO, "{msg}");
+        assert_eq!(out, sentinel());
+        // NULL arguments and out parameters are named.
+        let cases: [(*mut fldm_error, &str); 8] = [
+            (
+                fldm_client_import_file(
+                    client,
+                    ptr::null(),
+                    ptr::null(),
+                    w01.as_ptr(),
+                    case.as_ptr(),
+                    &mut out,
+                ),
+                "path",
+            ),
+            (
+                fldm_client_import_file(
+                    client,
+                    path.as_ptr(),
+                    ptr::null(),
+                    w01.as_ptr(),
+                    case.as_ptr(),
+                    ptr::null_mut(),
+                ),
+                "out_report_json",
+            ),
+            (
+                fldm_client_import_person(
+                    client,
+                    ptr::null(),
+                    w01.as_ptr(),
+                    case.as_ptr(),
+                    &mut out,
+                ),
+                "person",
+            ),
+            (
+                fldm_client_create_person(
+                    client,
+                    ptr::null(),
+                    w01.as_ptr(),
+                    case.as_ptr(),
+                    &mut out,
+                ),
+                "person",
+            ),
+            (
+                fldm_client_update_person(
+                    client,
+                    ptr::null(),
+                    0,
+                    w01.as_ptr(),
+                    case.as_ptr(),
+                    &mut out,
+                ),
+                "patch",
+            ),
+            (
+                fldm_client_merge_persons(
+                    client,
+                    c("P000000001").as_ptr(),
+                    ptr::null(),
+                    w01.as_ptr(),
+                    case.as_ptr(),
+                    &mut out,
+                ),
+                "duplicate",
+            ),
+            (
+                fldm_client_delete_person(
+                    client,
+                    c("P000000001").as_ptr(),
+                    c("tod").as_ptr(),
+                    ptr::null(),
+                    case.as_ptr(),
+                    &mut out,
+                ),
+                "purpose",
+            ),
+            (
+                fldm_client_acknowledge_deletion(
+                    client,
+                    ptr::null(),
+                    c("deleted").as_ptr(),
+                    ptr::null(),
+                    w01.as_ptr(),
+                    case.as_ptr(),
+                ),
+                "change",
+            ),
+        ];
+        for (e, name) in cases {
+            let (code, msg) = take(e);
+            assert_eq!(code, FLDM_E_NULL_ARGUMENT, "{name}: {msg}");
+            assert!(msg.contains(name), "{name}: {msg}");
+        }
+        assert_eq!(out, sentinel(), "out written on failure");
+        // An FLDM id that cannot be one is refused locally, naming it.
+        let (code, field, msg) = take_field(fldm_client_merge_persons(
+            client,
+            c("P000000001").as_ptr(),
+            c("Erika Mustermann").as_ptr(),
+            w01.as_ptr(),
+            case.as_ptr(),
+            &mut out,
+        ));
+        assert_eq!(code, FLDM_E_INVALID_INPUT, "{msg}");
+        assert_eq!(field.as_deref(), Some("duplicate"));
+        assert!(!msg.contains("Erika"), "{msg}");
+        assert_eq!(out, sentinel());
+        fldm_client_free(client);
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A change of the feed made from its wire JSON.
+fn change(json: &str) -> fldm_change {
+    fldm_change::new(serde_json::from_str(json).expect("entry")).expect("change")
+}
+
+const TOMBSTONE: &str = r#"{"seq":7,"fldm_id":"P000000002","deleted":{"reason":"doppelerfassung","at":"2026-12-03T10:00:00.000Z","merged_into":"P000000001"}}"#;
+const DELETION: &str = r#"{"seq":9,"fldm_id":"P000000003","deleted":{"reason":"wegzug","at":"2026-12-03T11:00:00.000Z"}}"#;
+const CHANGE: &str = r#"{"seq":8,"fldm_id":"P000000001","changed":["anschrift.aktuell"]}"#;
+
+/// An owned string written by `get` for `ch`.
+fn text_of(
+    ch: &fldm_change,
+    get: unsafe extern "C" fn(*const fldm_change, *mut *mut c_char) -> *mut fldm_error,
+) -> Option<String> {
+    let mut s = sentinel();
+    // SAFETY: a live change and a writable out parameter.
+    ok(unsafe { get(ch, &mut s) });
+    (!s.is_null()).then(|| owned(s))
+}
+
+#[test]
+fn deletion_getters_tell_a_tombstone_from_a_change() {
+    let merged = change(TOMBSTONE);
+    let changed = change(CHANGE);
+    let mut yes = false;
+    let mut no = true;
+    // SAFETY: live changes, writable out parameters.
+    unsafe {
+        ok(fldm_change_is_deletion(&merged, &mut yes));
+        ok(fldm_change_is_deletion(&changed, &mut no));
+        assert_eq!(fldm_change_seq(&merged), 7);
+    }
+    assert!(yes && !no);
+    assert_eq!(
+        text_of(&merged, fldm_change_fldm_id).as_deref(),
+        Some("P000000002")
+    );
+    assert_eq!(
+        text_of(&merged, fldm_change_deletion_reason).as_deref(),
+        Some("doppelerfassung")
+    );
+    assert_eq!(
+        text_of(&merged, fldm_change_deleted_at).as_deref(),
+        Some("2026-12-03T10:00:00.000Z")
+    );
+    assert_eq!(
+        text_of(&merged, fldm_change_merged_into).as_deref(),
+        Some("P000000001")
+    );
+    assert_eq!(text_of(&change(DELETION), fldm_change_merged_into), None);
+    // A tombstone's person is only its FLDM id, never the deleted data.
+    // SAFETY: a live change; the borrowed person lives as long.
+    let person = unsafe { fldm_change_person(&merged) };
+    let mut s = sentinel();
+    // SAFETY: a live person.
+    unsafe {
+        ok(fldm_person_fldm_id(person, &mut s));
+        assert_eq!(owned(s), "P000000002");
+        ok(fldm_person_familienname(person, &mut s));
+        assert!(s.is_null());
+        ok(fldm_person_attributes_json(person, &mut s));
+    }
+    assert_eq!(owned(s), "[]");
+
+    // A change that is not a deletion has no reason and no time.
+    assert_eq!(
+        text_of(&changed, fldm_change_fldm_id).as_deref(),
+        Some("P000000001")
+    );
+    assert_eq!(text_of(&changed, fldm_change_merged_into), None);
+    for get in [fldm_change_deletion_reason, fldm_change_deleted_at] {
+        let mut s = sentinel();
+        // SAFETY: a live change, a writable out parameter.
+        let (code, field, msg) = take_field(unsafe { get(&changed, &mut s) });
+        assert_eq!(code, FLDM_E_INVALID_ARGUMENT, "{msg}");
+        assert_eq!(field.as_deref(), Some("change"));
+        assert_eq!(s, sentinel(), "out written on failure");
+    }
+}
+
+#[test]
+fn acknowledging_a_deletion_journals_what_the_receiver_did() {
+    let dir = scratch("acknowledge");
+    let client = offline_client_with(&dir, true);
+    let (merged, deleted, changed) = (change(TOMBSTONE), change(DELETION), change(CHANGE));
+    let (w01, case) = (c("W01"), c("WA-1"));
+    let ack = |ch: &fldm_change, action: &str, to: Option<&str>| {
+        let to = to.map(c);
+        // SAFETY: live handles, NUL-terminated strings.
+        unsafe {
+            fldm_client_acknowledge_deletion(
+                client,
+                ch,
+                c(action).as_ptr(),
+                to.as_ref().map_or(ptr::null(), |t| t.as_ptr()),
+                w01.as_ptr(),
+                case.as_ptr(),
+            )
+        }
+    };
+    // Refused, naming the argument: not a deletion, an unknown action, a
+    // relink target for a deletion, a relink of a deletion that is no merge.
+    for (e, field) in [
+        (ack(&changed, "deleted", None), "change"),
+        (ack(&deleted, "ignored", None), "action"),
+        (ack(&deleted, "deleted", Some("P000000001")), "relinked_to"),
+        (ack(&deleted, "relinked", None), "relinked_to"),
+    ] {
+        let (code, got, msg) = take_field(e);
+        assert_eq!(code, FLDM_E_INVALID_ARGUMENT, "{msg}");
+        assert_eq!(got.as_deref(), Some(field), "{msg}");
+    }
+    // Accepted: the plain deletion deleted, the merge relinked to its
+    // survivor (the default target).
+    ok(ack(&deleted, "deleted", None));
+    ok(ack(&merged, "relinked", None));
+    // SAFETY: live client, no other user.
+    unsafe { fldm_client_free(client) };
+    let records: Vec<(String, Option<String>, Option<String>)> =
+        fldm_core::audit::read_entries(dir.join("journal"))
+            .expect("journal")
+            .into_iter()
+            .filter_map(|e| match e {
+                fldm_core::audit::ReadEntry::Entry(e) => Some((
+                    e.record.operation.as_str().to_string(),
+                    e.record.outcome.reason.clone(),
+                    e.record.case_reference.clone(),
+                )),
+                fldm_core::audit::ReadEntry::Pruned { .. } => None,
+            })
+            .collect();
+    let expected = |op: &str, reason: &str| {
+        (
+            op.to_string(),
+            Some(reason.to_string()),
+            Some("WA-1".to_string()),
+        )
+    };
+    assert_eq!(
+        records,
+        vec![
+            expected("delete", "wegzug"),
+            expected("combine", "doppelerfassung")
+        ]
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 }

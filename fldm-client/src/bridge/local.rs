@@ -9,10 +9,12 @@ use serde::de::DeserializeOwned;
 use fldm_core::audit::{Bundle, PublicKey, verify_dir as core_verify_dir};
 use fldm_core::codec::{json, xml};
 use fldm_core::date::Datum;
+use fldm_core::lifecycle::DeletionReason;
 use fldm_core::policy::{self, Decision, Operation, Permit, Policy, Request};
 use fldm_core::wire::CorrectionStatus;
 
 use super::error::{Error, Result};
+use super::request::{ActionArg, FormatArg};
 use super::view::{BundleView, ExplainRowView, VerifyView};
 use crate::client::Context;
 
@@ -55,6 +57,42 @@ pub fn parse_operation(s: &str) -> Result<Operation> {
             "operation must be one of read, search, write, changes, statistics, audit",
         )
     })
+}
+
+/// A deletion reason code (`frist`, `wegzug`, `einbuergerung`, `tod`,
+/// `ausreise`, `doppelerfassung`, `berichtigung`, `abgang`, `sonstiges`);
+/// an unknown code is [`Error::Request`] naming `reason`.
+pub fn parse_deletion_reason(s: &str) -> Result<DeletionReason> {
+    DeletionReason::parse(s).ok_or_else(|| {
+        let codes: Vec<&str> = DeletionReason::ALL.iter().map(|r| r.as_str()).collect();
+        Error::request(
+            "reason",
+            format!("reason must be one of {}", codes.join(", ")),
+        )
+    })
+}
+
+/// The format of an import file: `json` (JSON lines) or `xml`; anything
+/// else is [`Error::Request`] naming `format`.
+pub fn parse_import_format(s: &str) -> Result<FormatArg> {
+    match s {
+        "json" => Ok(FormatArg::Json),
+        "xml" => Ok(FormatArg::Xml),
+        _ => Err(Error::request("format", "format must be json or xml")),
+    }
+}
+
+/// What a receiver did with its copy of a deleted record: `deleted` or
+/// `relinked`; anything else is [`Error::Request`] naming `action`.
+pub fn parse_action(s: &str) -> Result<ActionArg> {
+    match s {
+        "deleted" => Ok(ActionArg::Deleted),
+        "relinked" => Ok(ActionArg::Relinked),
+        _ => Err(Error::request(
+            "action",
+            "action must be deleted or relinked",
+        )),
+    }
 }
 
 fn parse_date(date: Option<&str>) -> Result<Datum> {

@@ -36,8 +36,9 @@ mod tests;
 
 pub use error::{Error, ErrorKind, ErrorView, Location, MAX_PROBLEMS_IN_MESSAGE, Result};
 pub use local::{
-    apply_json, apply_xml, context, decide, explain, explain_rows, parse_correction_status,
-    parse_json, parse_operation, permit, to_json, verify_bundle, verify_dir,
+    apply_json, apply_xml, context, decide, explain, explain_rows, parse_action,
+    parse_correction_status, parse_deletion_reason, parse_import_format, parse_json,
+    parse_operation, permit, to_json, verify_bundle, verify_dir,
 };
 pub use options::{ClientOptions, Profile};
 pub use request::{ActionArg, DEFAULT_PAGE_LIMIT, FormatArg, Request, Response, call_json};

@@ -170,6 +170,28 @@ fn correction_status_and_operation_parse_or_name_their_field() {
 }
 
 #[test]
+fn life_cycle_arguments_parse_or_name_their_field() {
+    assert_eq!(
+        parse_deletion_reason("einbuergerung").expect("ok"),
+        fldm_core::lifecycle::DeletionReason::Einbuergerung
+    );
+    assert_eq!(parse_import_format("xml").expect("ok"), FormatArg::Xml);
+    assert_eq!(parse_action("relinked").expect("ok"), ActionArg::Relinked);
+    for (e, field) in [
+        (parse_deletion_reason("umzug").expect_err("bad"), "reason"),
+        (parse_import_format("csv").expect_err("bad"), "format"),
+        (parse_action("ignored").expect_err("bad"), "action"),
+    ] {
+        assert_eq!(e.field(), Some(field));
+        assert_eq!(e.kind(), ErrorKind::InvalidArgument);
+    }
+    // The message lists the codes and never repeats the value given.
+    let e = parse_deletion_reason("Müller").expect_err("bad");
+    assert!(e.to_string().contains("wegzug"), "{e}");
+    assert!(!e.to_string().contains("Müller"), "{e}");
+}
+
+#[test]
 fn options_require_an_explicit_journal_choice() {
     let mut o = ClientOptions {
         base_url: Some("https://127.0.0.1:9".into()),

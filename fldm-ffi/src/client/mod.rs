@@ -1,7 +1,8 @@
 //! `fldm_client`: the hub client handle and the calls that answer JSON
 //! (the JSON entry point, search, the writes); its configuration is in
 //! [`config`], `get_person` and its `fldm_disclosure` in [`disclosure`],
-//! the change feed in [`feed`]. The client is the bridge's blocking client
+//! the change feed in [`feed`], the record life cycle (import, create,
+//! update, delete, merge, acknowledging a deletion) in [`lifecycle`]. The client is the bridge's blocking client
 //! (`fldm_client::blocking::HubClient`, with its own small runtime); every
 //! JSON-answering call runs as the bridge's typed request, the one path of
 //! `fldm_client_call_json`.
@@ -17,10 +18,12 @@ use crate::ptr::{Arg, Handle, OptArg, arg, call, free, opt_arg, opt_out_arg, out
 pub mod config;
 pub mod disclosure;
 pub mod feed;
+pub mod lifecycle;
 
 pub use config::*;
 pub use disclosure::*;
 pub use feed::*;
+pub use lifecycle::*;
 
 /// A connected hub client: TLS configuration, connection pool, client-stage
 /// audit journal and a small runtime of two worker threads. Thread-safe:
@@ -106,7 +109,12 @@ pub unsafe extern "C" fn fldm_client_journal_checkpoint(
 /// `report_correction` (`fldm_id`, `report`, `idempotency_key`?);
 /// `corrections` (`status`?); `decide_correction` (`correction_id`,
 /// `status`, `idempotency_key`?); `changes_page` (`cursor`?, `limit`?);
-/// `access_report` (`fldm_id`). Every op except `health` takes `purpose`
+/// `access_report` (`fldm_id`); the record life cycle: `import_persons`
+/// (`records`), `import_file` (`path`, `format`?), `create_person`
+/// (`record`), `update_person` (`record`, `expected_version`?),
+/// `delete_person` (`fldm_id`, `reason`), `merge_persons` (`survivor`,
+/// `duplicate`), `acknowledge_deletion` (`fldm_id`, `reason`, `at`,
+/// `merged_into`?, `action`, `to`?). Every op except `health` takes `purpose`
 /// and `case_reference`?. `*out_json` is the hub's response object.
 /// A malformed request (unknown op, missing, mistyped or unknown field) is
 /// `FLDM_E_INVALID_ARGUMENT` and `fldm_error_field` names the field;
@@ -259,6 +267,7 @@ mod tests {
         sync::<super::fldm_client>();
         sync::<crate::person::fldm_person>();
         sync::<super::fldm_disclosure>();
+        sync::<super::fldm_change>();
         sync::<crate::policy::fldm_policy>();
         sync::<crate::policy::fldm_permit>();
     }
