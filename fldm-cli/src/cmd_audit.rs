@@ -512,29 +512,40 @@ fn synthetic_record(n: u64) -> AuditRecord {
     AuditRecord {
         event_id: format!("ev-{n}"),
         request_id: format!("rq-{}", n / 2),
-        time_ms: t,
         stage: Stage::Hub,
-        operation: Operation::Disclose,
-        requesting_office: "wgb:05315000-wohnungsamt".into(),
         retrieving_person: format!("u{}", 1000 + n % 7),
         responsible_person: "u0001".into(),
-        recipient: Some("wgb:05315000-wohnungsamt".into()),
-        purpose: "70".into(),
         case_reference: Some(format!("56/2026-{n:05}")),
         legal_basis: Some("§ 14 Abs. 1 AZRG".into()),
         rule_id: Some("housing.identify".into()),
         policy_hash: Some("0".repeat(64)),
-        query_criteria: Vec::new(),
         disclosed_attributes: vec!["grundpersonalien.familienname".into()],
+        ..synthetic_disclosure(n, t)
+    }
+}
+
+/// The office of the synthetic records.
+const SYNTHETIC_OFFICE: &str = "wgb:05315000-wohnungsamt";
+
+/// What the synthetic records (of `audit append-loop` and of the audit
+/// benchmark) share: the `n`-th is a permitted disclosure to the housing
+/// office for purpose 70 at `t` (ms since the epoch), retained as BDSG § 76
+/// requires, with the digest of `n` as its payload digest.
+pub(crate) fn synthetic_disclosure(n: u64, t: i64) -> AuditRecord {
+    AuditRecord {
+        time_ms: t,
+        operation: Operation::Disclose,
+        requesting_office: SYNTHETIC_OFFICE.into(),
+        recipient: Some(SYNTHETIC_OFFICE.into()),
+        purpose: "70".into(),
         payload_digest: Some(audit::payload_digest(&n.to_le_bytes())),
-        subject_ref: None,
-        subject_refs: Vec::new(),
         outcome: Outcome {
             kind: OutcomeKind::Permitted,
             reason: None,
         },
         retention_until: audit::retention::bdsg_76(t)
             .unwrap_or(AuditRecord::default().retention_until),
+        ..AuditRecord::default()
     }
 }
 

@@ -11,7 +11,7 @@ use std::process::ExitCode;
 use clap::{Subcommand, ValueEnum};
 use fldm_core::codec::json::{JsonLinesReader, Strictness};
 use fldm_core::date::Datum;
-use fldm_core::policy::{self, Decision, Operation, Policy, Request};
+use fldm_core::policy::{self, Decision, DeletionRule, Operation, PeriodStart, Policy, Request};
 
 use crate::CmdResult;
 
@@ -86,6 +86,30 @@ fn parse_date(s: &str) -> Result<Datum, String> {
     Datum::parse(s).map_err(|e| format!("{e}"))
 }
 
+/// One line of `fldm policy check` per deletion rule: what starts the
+/// period, how long it is, the legal basis, whose records, and whether the
+/// data-protection officer has confirmed it.
+fn deletion_line(d: &DeletionRule) -> String {
+    let from = match d.period_start {
+        PeriodStart::EndOfQuarter => " from end of quarter",
+        PeriodStart::Event => "",
+    };
+    let owners = if d.owners.is_empty() {
+        "all owners".to_string()
+    } else {
+        format!("owners {}", d.owners.join(", "))
+    };
+    let confirmed = if d.dpo_confirmed {
+        "confirmed"
+    } else {
+        "not confirmed"
+    };
+    format!(
+        "deletion {}: {} + {}{from} ({}), {owners} [{confirmed} by the data-protection officer]",
+        d.id, d.start, d.period, d.legal_basis
+    )
+}
+
 /// Load a policy; on problems print them all and return exit 1.
 fn load(file: &Path) -> Result<Result<Policy, ExitCode>, Box<dyn std::error::Error>> {
     let name = file.display().to_string();
@@ -127,6 +151,9 @@ pub fn run(cmd: PolicyCommand) -> CmdResult {
                 p.validity().from,
             );
             println!("policy hash (SHA-256 of the canonical form): {}", p.hash());
+            for d in p.deletion_rules() {
+                println!("{}", deletion_line(d));
+            }
             Ok(ExitCode::SUCCESS)
         }
         PolicyCommand::Explain {

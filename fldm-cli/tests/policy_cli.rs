@@ -317,3 +317,62 @@ fn apply_rejects_bad_input_and_non_disclosing_operations() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("does not disclose records"));
 }
+
+#[test]
+fn check_lists_the_deletion_rules() {
+    let o = fldm(&["policy", "check", &reference()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    let lines: Vec<&str> = out.lines().collect();
+    // The summary and hash lines come first, as before.
+    assert!(lines[0].ends_with(
+        "policy fldm-reference is valid: 7 offices, 10 rules, valid 2026-01-01 to 2027-12-31"
+    ));
+    assert!(lines[1].starts_with("policy hash (SHA-256 of the canonical form): "));
+    assert_eq!(
+        &lines[2..],
+        [
+            "deletion abh-ausreise: aufenthalt.ausreisedatum + 10 years from end of quarter (§ 18 AZRG-DV), owners auslaenderbehoerde [not confirmed by the data-protection officer]",
+            "deletion abh-tod: aufenthalt.sterbedatum + 5 years from end of quarter (§ 18 AZRG-DV), owners auslaenderbehoerde [not confirmed by the data-protection officer]",
+            "deletion abh-aktenruhe: letzte_aenderung + 10 years (§ 68 AufenthV), owners auslaenderbehoerde [not confirmed by the data-protection officer]",
+        ]
+    );
+}
+
+#[test]
+fn check_rejects_a_bad_deletion_rule_naming_it() {
+    let dir = std::env::temp_dir().join(format!("fldm-policy-del-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("tmp");
+    let text = std::fs::read_to_string(reference()).expect("read")
+        + "\n[[deletion]]\nid = \"abh-einreise\"\nstart = \"aufenthalt.einreisedatum\"\nperiod = \"11 years\"\nperiod_start = \"end_of_quarter\"\nowners = [\"auslaenderbehoerde\"]\nlegal_basis = { law = \"X\", section = \"§ 1\", citation = \"Test.\" }\ndpo_confirmed = true\n";
+    let ok = dir.join("ok.toml");
+    std::fs::write(&ok, &text).expect("write");
+    let o = fldm(&["policy", "check", &ok.display().to_string()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains(
+        "deletion abh-einreise: aufenthalt.einreisedatum + 11 years from end of quarter (§ 1 X), owners auslaenderbehoerde [confirmed by the data-protection officer]"
+    ));
+
+    let bad = dir.join("bad.toml");
+    std::fs::write(&bad, text.replace("\"11 years\"", "\"elf Jahre\"")).expect("write");
+    let name = bad.display().to_string();
+    let o = fldm(&["policy", "check", &name]);
+    assert_eq!(o.status.code(), Some(1));
+    let line = 1 + text
+        .lines()
+        .position(|l| l == "period = \"11 years\"")
+        .expect("period line");
+    let err = stderr(&o);
+    assert!(
+        err.contains(&format!(
+            "{name}:{line}: deletion rule \"abh-einreise\": period \"elf Jahre\" must be"
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains("1 problem(s); the policy is not valid"),
+        "{err}"
+    );
+    assert!(stdout(&o).is_empty());
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -100,6 +100,20 @@ unsafe fn decode(
     }
 }
 
+/// Shared body of the two encoders: `*out` is the text `encode` makes of
+/// the person.
+///
+/// # Safety
+/// `person` is NULL or live; `out` is NULL or valid for a write.
+unsafe fn encode(
+    person: *const fldm_person,
+    out: *mut *mut c_char,
+    encode: fn(&Person) -> String,
+) -> *mut fldm_error {
+    // SAFETY: caller contract.
+    unsafe { read(person, "person", out, |p| Ok(encode(&p.inner))) }
+}
+
 /// Decode a person from JSON (strict: unknown fields are an error naming
 /// the field) and validate it.
 ///
@@ -151,11 +165,7 @@ pub unsafe extern "C" fn fldm_person_to_json(
     out: *mut *mut c_char,
 ) -> *mut fldm_error {
     // SAFETY: caller contract.
-    unsafe {
-        read(person, "person", out, |p| {
-            Ok(json::person_to_json(&p.inner))
-        })
-    }
+    unsafe { encode(person, out, json::person_to_json) }
 }
 
 /// Encode as an XML document with the root `<fldm:person>`.
@@ -168,7 +178,7 @@ pub unsafe extern "C" fn fldm_person_to_xml(
     out: *mut *mut c_char,
 ) -> *mut fldm_error {
     // SAFETY: caller contract.
-    unsafe { read(person, "person", out, |p| Ok(xml::person_to_xml(&p.inner))) }
+    unsafe { encode(person, out, xml::person_to_xml) }
 }
 
 /// The FLDM id (always present).

@@ -256,6 +256,8 @@ impl Population {
         n
     }
 
+    /// A member of the household who arrived in Germany on `arrival`
+    /// (`None`: born in Germany).
     fn member(
         &mut self,
         role: Role,
@@ -263,6 +265,7 @@ impl Population {
         birth: i32,
         names: Names,
         salt: u32,
+        arrival: Option<i32>,
     ) -> Member {
         Member {
             role,
@@ -272,7 +275,7 @@ impl Population {
             maiden: None,
             fam_salt: salt,
             given_salt: self.rng.u32(),
-            arrival: None,
+            arrival,
             familienstand: Familienstand::Ledig,
         }
     }
@@ -329,8 +332,7 @@ impl Population {
                 let sex = self.sex(male);
                 let birth = self.birth_for_age(lo, hi, r);
                 let names = self.fresh(o, sex);
-                let mut head = self.member(Role::Head, sex, birth, names, salt);
-                head.arrival = Some(arrival);
+                let mut head = self.member(Role::Head, sex, birth, names, salt, Some(arrival));
                 head.familienstand = if lo < 18 {
                     Familienstand::Ledig
                 } else {
@@ -361,8 +363,7 @@ impl Population {
                     n.grandfather = h.grandfather;
                     n.chain = h.chain;
                     n.fam = h.fam;
-                    let mut sib = self.member(Role::Sibling, sex, birth, n, salt);
-                    sib.arrival = Some(arrival);
+                    let mut sib = self.member(Role::Sibling, sex, birth, n, salt, Some(arrival));
                     sib.familienstand =
                         self.rng
                             .either(800, Familienstand::Ledig, Familienstand::NichtBekannt);
@@ -391,16 +392,20 @@ impl Population {
                     arrival
                 };
                 let mother_is_head = single && (ukraine || self.rng.pm(850));
-                if single && !mother_is_head {
-                    // A father alone with his children.
-                    let mut head = self.member(
+                // The father as the head of the household, arrived with it.
+                let father_as_head = |this: &mut Self| {
+                    this.member(
                         Role::Head,
                         Geschlecht::Maennlich,
                         father_birth,
                         father,
                         salt,
-                    );
-                    head.arrival = Some(arrival);
+                        Some(arrival),
+                    )
+                };
+                if single && !mother_is_head {
+                    // A father alone with his children.
+                    let mut head = father_as_head(self);
                     head.familienstand =
                         self.rng
                             .either(600, Familienstand::Verwitwet, Familienstand::Geschieden);
@@ -413,9 +418,9 @@ impl Population {
                         mother_birth,
                         mother,
                         salt,
+                        Some(if single { arrival } else { mother_arrival }),
                     );
                     fam_w.maiden = maiden;
-                    fam_w.arrival = Some(if single { arrival } else { mother_arrival });
                     let mut w_absent = Vec::new();
                     if single {
                         fam_w.familienstand = match self.rng.below(100) {
@@ -433,14 +438,7 @@ impl Population {
                         }
                     } else {
                         fam_w.familienstand = Familienstand::Verheiratet;
-                        let mut head = self.member(
-                            Role::Head,
-                            Geschlecht::Maennlich,
-                            father_birth,
-                            father,
-                            salt,
-                        );
-                        head.arrival = Some(arrival);
+                        let mut head = father_as_head(self);
                         head.familienstand = Familienstand::Verheiratet;
                         members.push(head);
                         absent.push(Vec::new());
@@ -466,12 +464,9 @@ impl Population {
                         } else {
                             salt
                         };
-                        let mut c = self.member(Role::Child, sex, b, names, salt_c);
-                        c.arrival = if b > mother_arrival {
-                            None
-                        } else {
-                            Some(mother_arrival)
-                        };
+                        // Born in Germany after the mother arrived, or arrived with her.
+                        let c_arrival = (b <= mother_arrival).then_some(mother_arrival);
+                        let mut c = self.member(Role::Child, sex, b, names, salt_c, c_arrival);
                         c.familienstand = Familienstand::Ledig;
                         let mut c_absent = Vec::new();
                         if single && mother_is_head && self.rng.pm(250) {
@@ -500,10 +495,15 @@ impl Population {
                         gmaiden = Some(gm);
                         gm.fam = head_names.fam;
                     }
-                    let mut g =
-                        self.member(Role::Grandparent, Geschlecht::Weiblich, birth, gm, salt);
+                    let mut g = self.member(
+                        Role::Grandparent,
+                        Geschlecht::Weiblich,
+                        birth,
+                        gm,
+                        salt,
+                        Some(arrival),
+                    );
                     g.maiden = gmaiden;
-                    g.arrival = Some(arrival);
                     g.familienstand =
                         self.rng
                             .either(850, Familienstand::Verwitwet, Familienstand::NichtBekannt);

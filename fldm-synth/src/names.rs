@@ -48,9 +48,9 @@ pub(super) struct Origin {
     pub male: &'static [&'static str],
     pub female: &'static [&'static str],
     pub family: &'static [&'static str],
-    /// Female forms of `family` (same length), or empty where the family
-    /// name does not change with gender.
-    pub family_female: &'static [&'static str],
+    /// The family names of `family` that change with gender, each with its
+    /// female form; the others are the same for women and men.
+    pub family_female: &'static [(&'static str, &'static str)],
     pub naming: Naming,
     /// A wife takes her husband's family name (her own becomes Geburtsname).
     pub wife_takes_name: bool,
@@ -74,6 +74,19 @@ pub(super) struct Origin {
     /// Per mille holding a passport.
     pub passport: u32,
     pub arrival: ArrivalProfile,
+}
+
+impl Origin {
+    /// The `i`-th family name in its male or female form (empty if `i` is
+    /// out of range).
+    pub(crate) fn family_name(&self, i: usize, female: bool) -> &'static str {
+        let name = self.family.get(i).copied().unwrap_or("");
+        if !female {
+            return name;
+        }
+        let form = self.family_female.iter().find(|&&(male, _)| male == name);
+        form.map_or(name, |&(_, female_form)| female_form)
+    }
 }
 
 // ---------------------------------------------------------------- Arabic
@@ -649,40 +662,7 @@ const UKR_FAMILY: &[&str] = &[
     "Kravets",
     "Yaremchuk",
 ];
-const UKR_FAMILY_F: &[&str] = &[
-    "Shevchenko",
-    "Kovalenko",
-    "Bondarenko",
-    "Tkachenko",
-    "Kravchenko",
-    "Melnyk",
-    "Boiko",
-    "Kovalchuk",
-    "Oliinyk",
-    "Lysenko",
-    "Marchenko",
-    "Rudenko",
-    "Savchenko",
-    "Petrenko",
-    "Moroz",
-    "Polishchuk",
-    "Shevchuk",
-    "Koval",
-    "Ponomarenko",
-    "Kharchenko",
-    "Levchenko",
-    "Klymenko",
-    "Pavlenko",
-    "Honcharenko",
-    "Vasylenko",
-    "Hnatiuk",
-    "Romaniuk",
-    "Zinchenko",
-    "Kovalska",
-    "Sokolovska",
-    "Kravets",
-    "Yaremchuk",
-];
+const UKR_FAMILY_F: &[(&str, &str)] = &[("Kovalskyi", "Kovalska"), ("Sokolovskyi", "Sokolovska")];
 const UKR_PLACES: &[&str] = &[
     "Kyjiw",
     "Charkiw",
@@ -742,19 +722,19 @@ const RUS_FAMILY: &[&str] = &[
     "Tsakaev",
     "Elmurzaev",
 ];
-const RUS_FAMILY_F: &[&str] = &[
-    "Magomedova",
-    "Israilova",
-    "Umarova",
-    "Saidova",
-    "Bakaeva",
-    "Khadzhieva",
-    "Visaitova",
-    "Alieva",
-    "Musaeva",
-    "Ibragimova",
-    "Tsakaeva",
-    "Elmurzaeva",
+const RUS_FAMILY_F: &[(&str, &str)] = &[
+    ("Magomedov", "Magomedova"),
+    ("Israilov", "Israilova"),
+    ("Umarov", "Umarova"),
+    ("Saidov", "Saidova"),
+    ("Bakaev", "Bakaeva"),
+    ("Khadzhiev", "Khadzhieva"),
+    ("Visaitov", "Visaitova"),
+    ("Aliev", "Alieva"),
+    ("Musaev", "Musaeva"),
+    ("Ibragimov", "Ibragimova"),
+    ("Tsakaev", "Tsakaeva"),
+    ("Elmurzaev", "Elmurzaeva"),
 ];
 const RUS_PLACES: &[&str] = &[
     "Grosny",
@@ -1611,8 +1591,8 @@ pub(super) fn all() -> impl Iterator<Item = &'static str> {
             .iter()
             .chain(o.female)
             .chain(o.family)
-            .chain(o.family_female)
             .copied()
+            .chain(o.family_female.iter().map(|&(_, female)| female))
     });
     origins.chain(SPELLING_GROUPS.iter().flat_map(|g| g.iter().copied()))
 }

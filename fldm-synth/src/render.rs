@@ -39,14 +39,7 @@ pub(crate) fn render_family(
     female: bool,
     salt: u32,
 ) -> Option<Cow<'static, str>> {
-    let table = |i: usize| -> &'static str {
-        let forms = if female && !o.family_female.is_empty() {
-            o.family_female
-        } else {
-            o.family
-        };
-        forms.get(i).copied().unwrap_or("")
-    };
+    let table = |i: usize| o.family_name(i, female);
     let spell = |s: &'static str, k: u32| t.spell(s, salt.rotate_left(k), o.variant);
     Some(match n.fam {
         Fam::None => return None,

@@ -370,13 +370,9 @@ pub fn server_config(
     key_pem: &[u8],
     client_ca_pem: &[u8],
 ) -> Result<ServerConfig> {
-    server_config_from_parts(
-        certs_from_pem(cert_chain_pem, "hub certificate")?,
-        key_from_pem(key_pem, "hub key")?,
-        certs_from_pem(client_ca_pem, "client CA certificate")?,
-        "hub certificate and key",
-        "client CA certificate",
-    )
+    let identity = Identity::from_pem("hub", cert_chain_pem, key_pem)?;
+    let ca_what = "client CA certificate";
+    server_config_from_parts(identity, certs_from_pem(client_ca_pem, ca_what)?, ca_what)
 }
 
 /// [`server_config`] from PEM files; errors name the files.
@@ -385,25 +381,49 @@ pub fn server_config_from_files(
     key: impl AsRef<Path>,
     client_ca: impl AsRef<Path>,
 ) -> Result<ServerConfig> {
-    let (cert_chain, key, client_ca) = (cert_chain.as_ref(), key.as_ref(), client_ca.as_ref());
-    server_config_from_parts(
-        certs_from_file(cert_chain)?,
-        key_from_file(key)?,
-        certs_from_file(client_ca)?,
-        &format!("{} and {}", cert_chain.display(), key.display()),
-        &client_ca.display().to_string(),
-    )
+    let identity = Identity::from_files(cert_chain.as_ref(), key.as_ref())?;
+    let client_ca = client_ca.as_ref();
+    let ca_what = client_ca.display().to_string();
+    server_config_from_parts(identity, certs_from_file(client_ca)?, &ca_what)
+}
+
+/// A certificate chain (end-entity first) and its private key, with the
+/// name errors give the pair.
+struct Identity {
+    chain: Vec<CertificateDer<'static>>,
+    key: PrivateKeyDer<'static>,
+    what: String,
+}
+
+impl Identity {
+    /// From PEM bytes; errors name `side`'s certificate and key (`hub`,
+    /// `client`).
+    fn from_pem(side: &str, chain_pem: &[u8], key_pem: &[u8]) -> Result<Identity> {
+        Ok(Identity {
+            chain: certs_from_pem(chain_pem, &format!("{side} certificate"))?,
+            key: key_from_pem(key_pem, &format!("{side} key"))?,
+            what: format!("{side} certificate and key"),
+        })
+    }
+
+    /// From PEM files; errors name the files.
+    fn from_files(chain: &Path, key: &Path) -> Result<Identity> {
+        Ok(Identity {
+            chain: certs_from_file(chain)?,
+            key: key_from_file(key)?,
+            what: format!("{} and {}", chain.display(), key.display()),
+        })
+    }
 }
 
 fn server_config_from_parts(
-    chain: Vec<CertificateDer<'static>>,
-    key: PrivateKeyDer<'static>,
+    identity: Identity,
     client_ca: Vec<CertificateDer<'static>>,
-    identity_what: &str,
     ca_what: &str,
 ) -> Result<ServerConfig> {
+    let Identity { chain, key, what } = identity;
     let provider = provider();
-    check_key(&provider, &key, identity_what)?;
+    check_key(&provider, &key, &what)?;
     let verifier = WebPkiClientVerifier::builder_with_provider(
         Arc::new(roots(client_ca, ca_what)?),
         provider.clone(),
@@ -418,7 +438,7 @@ fn server_config_from_parts(
         .map_err(|e| Error::Config(e.to_string()))?
         .with_client_cert_verifier(verifier)
         .with_single_cert(chain, key)
-        .map_err(|e| identity_error(identity_what, e))?;
+        .map_err(|e| identity_error(&what, e))?;
     cfg.alpn_protocols = ALPN_PROTOCOLS.iter().map(|p| p.to_vec()).collect();
     // TLS 1.2 only with the Extended Master Secret (RFC 7627).
     cfg.require_ems = true;
@@ -433,13 +453,10 @@ pub fn client_config(
     client_cert_pem: &[u8],
     client_key_pem: &[u8],
 ) -> Result<ClientConfig> {
-    client_config_from_parts(
-        certs_from_pem(ca_pem, "CA certificate")?,
-        certs_from_pem(client_cert_pem, "client certificate")?,
-        key_from_pem(client_key_pem, "client key")?,
-        "CA certificate",
-        "client certificate and key",
-    )
+    let ca_what = "CA certificate";
+    let ca = certs_from_pem(ca_pem, ca_what)?;
+    let identity = Identity::from_pem("client", client_cert_pem, client_key_pem)?;
+    client_config_from_parts(ca, ca_what, identity)
 }
 
 /// [`client_config`] from PEM files; errors name the files.
@@ -448,31 +465,26 @@ pub fn client_config_from_files(
     client_cert: impl AsRef<Path>,
     client_key: impl AsRef<Path>,
 ) -> Result<ClientConfig> {
-    let (ca, cert, key) = (ca.as_ref(), client_cert.as_ref(), client_key.as_ref());
-    client_config_from_parts(
-        certs_from_file(ca)?,
-        certs_from_file(cert)?,
-        key_from_file(key)?,
-        &ca.display().to_string(),
-        &format!("{} and {}", cert.display(), key.display()),
-    )
+    let ca = ca.as_ref();
+    let roots = certs_from_file(ca)?;
+    let identity = Identity::from_files(client_cert.as_ref(), client_key.as_ref())?;
+    client_config_from_parts(roots, &ca.display().to_string(), identity)
 }
 
 fn client_config_from_parts(
     ca: Vec<CertificateDer<'static>>,
-    chain: Vec<CertificateDer<'static>>,
-    key: PrivateKeyDer<'static>,
     ca_what: &str,
-    identity_what: &str,
+    identity: Identity,
 ) -> Result<ClientConfig> {
+    let Identity { chain, key, what } = identity;
     let provider = provider();
-    check_key(&provider, &key, identity_what)?;
+    check_key(&provider, &key, &what)?;
     let mut cfg = ClientConfig::builder_with_provider(provider)
         .with_protocol_versions(PROTOCOL_VERSIONS)
         .map_err(|e| Error::Config(e.to_string()))?
         .with_root_certificates(roots(ca, ca_what)?)
         .with_client_auth_cert(chain, key)
-        .map_err(|e| identity_error(identity_what, e))?;
+        .map_err(|e| identity_error(&what, e))?;
     cfg.alpn_protocols = ALPN_PROTOCOLS.iter().map(|p| p.to_vec()).collect();
     // TLS 1.2 only with the Extended Master Secret (RFC 7627).
     cfg.require_ems = true;

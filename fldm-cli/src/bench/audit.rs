@@ -6,11 +6,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use fldm_core::audit::{
-    self, AuditRecord, Journal, JournalOptions, Operation, Outcome, OutcomeKind, PseudonymKey,
-    SigningKey, Stage,
+    self, AuditRecord, Journal, JournalOptions, PseudonymKey, SigningKey, Stage,
 };
 
 use crate::CmdResult;
+use crate::cmd_audit::synthetic_disclosure;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -33,18 +33,13 @@ fn record(key: &PseudonymKey, n: u64) -> AuditRecord {
     AuditRecord {
         event_id: format!("6f1c2a7e-{n:012}"),
         request_id: format!("req-{:012}", n / 2),
-        time_ms: t,
         stage: if n.is_multiple_of(2) {
             Stage::Client
         } else {
             Stage::Hub
         },
-        operation: Operation::Disclose,
-        requesting_office: "wgb:05315000-wohnungsamt".into(),
         retrieving_person: format!("u{:05}", n % 70),
         responsible_person: "u00001".into(),
-        recipient: Some("wgb:05315000-wohnungsamt".into()),
-        purpose: "70".into(),
         case_reference: Some(format!("56/2026-{:06}", n % 10_000)),
         legal_basis: Some("§ 14 Abs. 1 Nr. 1, 6 AZRG i. V. m. § 3 Abs. 1 Nr. 4 AZRG".into()),
         rule_id: Some("wohnungsamt.identifizierung".into()),
@@ -65,15 +60,8 @@ fn record(key: &PseudonymKey, n: u64) -> AuditRecord {
         .iter()
         .map(|s| s.to_string())
         .collect(),
-        payload_digest: Some(audit::payload_digest(&n.to_le_bytes())),
         subject_ref: Some(key.subject_ref(&format!("FLDM-{n}"))),
-        subject_refs: Vec::new(),
-        outcome: Outcome {
-            kind: OutcomeKind::Permitted,
-            reason: None,
-        },
-        retention_until: audit::retention::bdsg_76(t)
-            .unwrap_or(AuditRecord::default().retention_until),
+        ..synthetic_disclosure(n, t)
     }
 }
 

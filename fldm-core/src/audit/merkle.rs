@@ -265,25 +265,43 @@ pub fn verify_inclusion(index: u64, size: u64, leaf: &Hash, proof: &[Hash], root
     if index >= size {
         return false;
     }
-    let (mut fnn, mut sn) = (index, size - 1);
     let mut r = *leaf;
+    let complete = walk(index, size - 1, proof, |p, left| {
+        r = if left {
+            node_hash(p, &r)
+        } else {
+            node_hash(&r, p)
+        };
+    });
+    complete && r == *root
+}
+
+/// The walk up the tree both proofs make (RFC 9162 § 2.1.3.2 and
+/// § 2.1.4.2), from the node numbered `fnn` of a tree whose last node is
+/// `sn`: `step(node, left)` for each proof node in turn, `left` when it is
+/// the left sibling. Whether the proof ends exactly at the root.
+fn walk<'a>(
+    mut fnn: u64,
+    mut sn: u64,
+    proof: impl IntoIterator<Item = &'a Hash>,
+    mut step: impl FnMut(&'a Hash, bool),
+) -> bool {
     for p in proof {
         if sn == 0 {
             return false;
         }
-        if fnn & 1 == 1 || fnn == sn {
-            r = node_hash(p, &r);
+        let left = fnn & 1 == 1 || fnn == sn;
+        step(p, left);
+        if left {
             while fnn & 1 == 0 && fnn != 0 {
                 fnn >>= 1;
                 sn >>= 1;
             }
-        } else {
-            r = node_hash(&r, p);
         }
         fnn >>= 1;
         sn >>= 1;
     }
-    sn == 0 && r == *root
+    sn == 0
 }
 
 /// Verify a consistency proof between a tree of `old` leaves with root
@@ -317,24 +335,15 @@ pub fn verify_consistency(
     }
     let mut fr = *path[0];
     let mut sr = *path[0];
-    for c in &path[1..] {
-        if sn == 0 {
-            return false;
-        }
-        if fnn & 1 == 1 || fnn == sn {
+    let complete = walk(fnn, sn, path[1..].iter().copied(), |c, left| {
+        if left {
             fr = node_hash(c, &fr);
             sr = node_hash(c, &sr);
-            while fnn & 1 == 0 && fnn != 0 {
-                fnn >>= 1;
-                sn >>= 1;
-            }
         } else {
             sr = node_hash(&sr, c);
         }
-        fnn >>= 1;
-        sn >>= 1;
-    }
-    fr == *old_root && sr == *new_root && sn == 0
+    });
+    complete && fr == *old_root && sr == *new_root
 }
 
 #[cfg(test)]

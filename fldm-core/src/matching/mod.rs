@@ -470,6 +470,25 @@ struct Names {
     weight: f64,
 }
 
+impl Names {
+    /// A reading with its weight: the weights of its levels, less the
+    /// penalty for each field a crosswise reading pairs with the other.
+    fn new(assignment: Assignment, family: Option<NameLevel>, given: Option<NameLevel>) -> Names {
+        let levels =
+            family.map_or(0.0, model::family_weight) + given.map_or(0.0, model::given_weight);
+        let weight = match assignment {
+            Assignment::Swapped => levels - 2.0 * SWAP_PENALTY,
+            Assignment::Direct | Assignment::Chain => levels,
+        };
+        Names {
+            assignment,
+            family,
+            given,
+            weight,
+        }
+    }
+}
+
 fn direct_level(
     q: &NameForm,
     own: Option<&NameForm>,
@@ -509,39 +528,27 @@ fn compare_names(q: &Query, family: Option<&NameForm>, given: Option<&NameForm>)
         .given
         .as_ref()
         .and_then(|qg| direct_level(qg, given, family));
-    let mut best = Names {
-        assignment: Assignment::Direct,
-        family: fl,
-        given: gl,
-        weight: fl.map_or(0.0, model::family_weight) + gl.map_or(0.0, model::given_weight),
-    };
+    let mut best = Names::new(Assignment::Direct, fl, gl);
     // The crosswise readings cannot beat a direct one that is already at
     // least as strong as their best case.
-    let swap_best = model::family_weight(NameLevel::Exact) + model::given_weight(NameLevel::Exact)
-        - 2.0 * SWAP_PENALTY;
-    if best.weight >= swap_best {
+    let exact = Some(NameLevel::Exact);
+    if best.weight >= Names::new(Assignment::Swapped, exact, exact).weight {
         return best;
     }
     if let (Some(qf), Some(qg), Some(rf), Some(rg)) = (&q.family, &q.given, family, given) {
         let sf = names::compare(qf, rg);
         let sg = names::compare(qg, rf);
         if sf.is_strong() && sg.is_strong() {
-            let w = model::family_weight(sf) + model::given_weight(sg) - 2.0 * SWAP_PENALTY;
-            if w > best.weight {
-                best = Names {
-                    assignment: Assignment::Swapped,
-                    family: Some(sf),
-                    given: Some(sg),
-                    weight: w,
-                };
+            let swapped = Names::new(Assignment::Swapped, Some(sf), Some(sg));
+            if swapped.weight > best.weight {
+                best = swapped;
             }
         }
     }
     // The name chain reading: all words of both sides pair up, but not field
     // by field. Also for a side with one field only (no family name).
-    let chain_best =
-        model::family_weight(NameLevel::Similar) + model::given_weight(NameLevel::Similar);
-    if chain_best > best.weight {
+    let similar = Some(NameLevel::Similar);
+    if Names::new(Assignment::Chain, similar, similar).weight > best.weight {
         let (qa, qn) = present_tokens([q.family.as_ref(), q.given.as_ref()]);
         let (ra, rn) = present_tokens([family, given]);
         if let Some(exact) = names::same_chain(&qa[..qn], &ra[..rn]) {
@@ -550,14 +557,9 @@ fn compare_names(q: &Query, family: Option<&NameForm>, given: Option<&NameForm>)
             } else {
                 NameLevel::Phonetic
             };
-            let w = model::family_weight(level) + model::given_weight(level);
-            if w > best.weight {
-                best = Names {
-                    assignment: Assignment::Chain,
-                    family: Some(level),
-                    given: Some(level),
-                    weight: w,
-                };
+            let chain = Names::new(Assignment::Chain, Some(level), Some(level));
+            if chain.weight > best.weight {
+                best = chain;
             }
         }
     }

@@ -4,7 +4,8 @@
 //! of the parsed policy with every list in a fixed order: declared purposes
 //! by code, offices by id, rules by id, a rule's offices and purposes
 //! sorted, operations and transformations in their documented order,
-//! attributes expanded from groups and in catalogue order. Formatting,
+//! attributes expanded from groups and in catalogue order, then the
+//! deletion rules by id (only when there are any). Formatting,
 //! comments, key order and the spelling of the file (a group or its
 //! members, a TOML date or a date string) therefore do not change it. The
 //! policy hash is the lower-case hex SHA-256 of these bytes. The layout is
@@ -28,6 +29,10 @@ struct CPolicy<'a> {
     purposes: Vec<CPurpose<'a>>,
     offices: Vec<COffice<'a>>,
     rules: Vec<CRule<'a>>,
+    /// Absent when the policy has no deletion rules, so that the hash of
+    /// such a policy is the same as before deletion rules existed.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    deletions: Vec<CDeletion<'a>>,
 }
 
 #[derive(Serialize)]
@@ -65,6 +70,18 @@ struct CRule<'a> {
     retention: Option<String>,
     retention_note: &'a str,
     precedence: Option<i64>,
+}
+
+#[derive(Serialize)]
+struct CDeletion<'a> {
+    id: &'a str,
+    description: &'a str,
+    start: &'static str,
+    period: String,
+    period_start: &'static str,
+    owners: &'a [String],
+    legal_basis: CLegalBasis<'a>,
+    dpo_confirmed: bool,
 }
 
 /// The canonical JSON text of a parsed policy.
@@ -111,6 +128,24 @@ pub(crate) fn canonical_json(p: &Parsed) -> String {
         },
         |c| c.id,
     );
+    let deletions = sorted(
+        &p.deletions,
+        |d| CDeletion {
+            id: &d.id,
+            description: &d.description,
+            start: d.start.as_str(),
+            period: d.period.iso8601(),
+            period_start: d.period_start.as_str(),
+            owners: &d.owners,
+            legal_basis: CLegalBasis {
+                law: &d.legal_basis.law,
+                section: &d.legal_basis.section,
+                citation: &d.legal_basis.citation,
+            },
+            dpo_confirmed: d.dpo_confirmed,
+        },
+        |c| c.id,
+    );
     let c = CPolicy {
         canonical: CANONICAL_FORMAT,
         format_version: FORMAT_VERSION,
@@ -121,6 +156,7 @@ pub(crate) fn canonical_json(p: &Parsed) -> String {
         purposes,
         offices,
         rules,
+        deletions,
     };
     // Serialising these structs cannot fail: string keys, no floats, no maps.
     serde_json::to_string(&c).unwrap_or_default()

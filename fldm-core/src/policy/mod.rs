@@ -7,7 +7,9 @@
 //! [`Permit`] naming the deciding rule, its legal basis, the attribute set,
 //! the transformations and the policy hash, or a [`Denial`] with a typed
 //! [`DenyReason`]. Everything not permitted by a rule is denied.
-//! [`Permit::apply`] turns a record into the disclosure.
+//! [`Permit::apply`] turns a record into the disclosure. The policy's
+//! [`DeletionRule`]s say when the hub's own records are due for deletion
+//! ([`Policy::deletion_due`]).
 //!
 //! ```
 //! use fldm_core::policy::{Operation, Policy, Request};
@@ -33,6 +35,7 @@ use std::sync::Arc;
 
 mod canon;
 mod decision;
+mod deletion;
 mod explain;
 mod model;
 mod parse;
@@ -43,6 +46,7 @@ pub use canon::CANONICAL_FORMAT;
 pub use decision::{
     Decision, Denial, DenyReason, MAX_CASE_REFERENCE_CHARS, Permit, Request, transform,
 };
+pub use deletion::{DeletionDue, DeletionRule, DeletionStart, PeriodStart};
 pub use explain::{CSV_COLUMNS, ExplainRow, to_csv, to_markdown, to_text};
 pub use model::{
     ABRUFZWECK, ABRUFZWECK_URI, DVDV_PRAEFIXE, LegalBasis, Office, Operation, Purpose, Retention,
@@ -67,6 +71,7 @@ pub struct Policy {
     purposes: Vec<Purpose>,
     offices: Vec<Office>,
     rules: Vec<Arc<Rule>>,
+    deletions: Vec<DeletionRule>,
     canonical: String,
     hash: Arc<str>,
     office_index: HashMap<String, usize>,
@@ -160,6 +165,7 @@ impl Policy {
             purposes: parsed.purposes,
             offices: parsed.offices,
             rules: parsed.rules.into_iter().map(Arc::new).collect(),
+            deletions: parsed.deletions,
             canonical,
             hash,
             office_index,
@@ -221,6 +227,26 @@ impl Policy {
     /// The rule with id `id`.
     pub fn rule(&self, id: &str) -> Option<&Rule> {
         self.rules().find(|r| r.id == id)
+    }
+
+    /// Deletion rules for the hub's own stock, in file order.
+    pub fn deletion_rules(&self) -> &[DeletionRule] {
+        &self.deletions
+    }
+
+    /// Whether a record owned by `owner_office`, last changed on
+    /// `last_change`, is due for deletion on `today`: among the deletion
+    /// rules that cover the owner and whose start date the record has, the
+    /// one with the earliest due date on or before `today` (ties: the first
+    /// in the file). `None` if no rule makes the record due.
+    pub fn deletion_due(
+        &self,
+        person: &crate::record::Person,
+        owner_office: &str,
+        last_change: Datum,
+        today: Datum,
+    ) -> Option<DeletionDue<'_>> {
+        deletion::earliest_due(&self.deletions, person, owner_office, last_change, today)
     }
 
     fn deny(&self, reason: DenyReason, message: String) -> Decision {

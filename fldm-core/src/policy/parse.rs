@@ -1,7 +1,8 @@
 //! Reading and validating policy files.
 //!
 //! Two passes over the text: the TOML parser (syntax errors, and the span of
-//! every `[[rule]]` table so that an error can name its rule), then serde
+//! every `[[rule]]` and `[[deletion]]` table so that an error can name its
+//! rule), then serde
 //! into the raw structures of `raw` with `deny_unknown_fields` and spans on
 //! every value that a later check may complain about. Validation collects
 //! all problems; each names the file, the line and (where there is one)
@@ -11,11 +12,12 @@ use std::collections::HashMap;
 use std::fmt;
 use std::ops::Range;
 
+use super::deletion::{self, DeletionRule};
 use super::model::{
     ABRUFZWECK, DVDV_PRAEFIXE, LegalBasis, Office, Operation, Purpose, Retention, Rule,
     Transformation, Validity,
 };
-use super::raw::{List, RawFile, S, locate_rule, locations};
+use super::raw::{List, RawFile, S, locate_deletion, locate_rule, locations};
 use crate::attribute::AttributeSet;
 use crate::date::Datum;
 
@@ -70,16 +72,17 @@ pub(crate) struct Parsed {
     pub purposes: Vec<Purpose>,
     pub offices: Vec<Office>,
     pub rules: Vec<Rule>,
+    pub deletions: Vec<DeletionRule>,
 }
 
-struct Ctx<'a> {
+pub(super) struct Ctx<'a> {
     file: &'a str,
     text: &'a str,
-    errors: Vec<PolicyFileError>,
+    pub(super) errors: Vec<PolicyFileError>,
 }
 
 impl Ctx<'_> {
-    fn line(&self, offset: usize) -> usize {
+    pub(super) fn line(&self, offset: usize) -> usize {
         let end = offset.min(self.text.len());
         1 + self.text.as_bytes()[..end]
             .iter()
@@ -87,7 +90,12 @@ impl Ctx<'_> {
             .count()
     }
 
-    fn err(&mut self, span: Range<usize>, rule: Option<&str>, message: impl Into<String>) {
+    pub(super) fn err(
+        &mut self,
+        span: Range<usize>,
+        rule: Option<&str>,
+        message: impl Into<String>,
+    ) {
         let line = self.line(span.start);
         self.errors.push(PolicyFileError {
             file: self.file.to_string(),
@@ -103,7 +111,7 @@ fn items(list: &Option<List>) -> &[S<String>] {
     list.as_ref().map_or(&[], |l| l.get_ref().as_slice())
 }
 
-fn is_ident(s: &str) -> bool {
+pub(super) fn is_ident(s: &str) -> bool {
     let b = s.as_bytes();
     !b.is_empty()
         && b.len() <= 64
@@ -143,7 +151,7 @@ fn is_dvdv_id(s: &str) -> Result<(), String> {
     Ok(())
 }
 
-fn nonblank(s: &str) -> bool {
+pub(super) fn nonblank(s: &str) -> bool {
     !s.trim().is_empty() && !s.chars().any(|c| c.is_control() && c != '\n' && c != '\t')
 }
 
@@ -192,7 +200,12 @@ pub(crate) fn parse(text: &str, file: &str) -> Result<Parsed, Vec<PolicyFileErro
         Err(e) => {
             let span = e.span().unwrap_or(0..0);
             let rule = locate_rule(&locations, span.start);
-            cx.err(span, rule.as_deref(), e.message().trim().to_string());
+            let message = e.message().trim();
+            let message = match (&rule, locate_deletion(&locations, span.start)) {
+                (None, Some(d)) => format!("deletion rule {d:?}: {message}"),
+                _ => message.to_string(),
+            };
+            cx.err(span, rule.as_deref(), message);
             return Err(cx.errors);
         }
     };
@@ -624,6 +637,8 @@ fn validate(cx: &mut Ctx<'_>, raw: RawFile) -> Option<Parsed> {
 
     check_overlaps(cx, &rules);
 
+    let deletions = deletion::validate(cx, raw.deletion, &office_line, &rule_line);
+
     Some(Parsed {
         id: header.id.into_inner(),
         description: header.description,
@@ -631,6 +646,7 @@ fn validate(cx: &mut Ctx<'_>, raw: RawFile) -> Option<Parsed> {
         purposes,
         offices,
         rules,
+        deletions,
     })
 }
 

@@ -72,46 +72,33 @@ pub struct Rule {
 }
 
 impl Rule {
+    /// The rule for `header`, whose errors name `field`: 1 to `max`
+    /// characters of `charset`.
+    const fn new(header: &'static str, field: &'static str, max: usize, charset: Charset) -> Rule {
+        Rule {
+            header,
+            field,
+            max,
+            charset,
+        }
+    }
+
     /// `FLDM-User`: 1 to 128 user-id characters (the audit record's rule
     /// for a retrieving person).
-    pub const USER: Rule = Rule {
-        header: USER,
-        field: "user",
-        max: 128,
-        charset: Charset::UserId,
-    };
+    pub const USER: Rule = Rule::new(USER, "user", 128, Charset::UserId);
     /// `FLDM-Purpose`: a code of 1 to 32 characters (the audit record's
     /// rule for a purpose).
-    pub const PURPOSE: Rule = Rule {
-        header: PURPOSE,
-        field: "purpose",
-        max: 32,
-        charset: Charset::Code,
-    };
+    pub const PURPOSE: Rule = Rule::new(PURPOSE, "purpose", 32, Charset::Code);
     /// `FLDM-Case`: 1 to 100 printable ASCII characters (case references
     /// such as `56/2026-0007` or `Az. 12 (3)`; the policy's limit,
     /// [`crate::policy::MAX_CASE_REFERENCE_CHARS`]).
-    pub const CASE: Rule = Rule {
-        header: CASE,
-        field: "case_reference",
-        max: 100,
-        charset: Charset::Printable,
-    };
+    pub const CASE: Rule = Rule::new(CASE, "case_reference", 100, Charset::Printable);
     /// `FLDM-Request-Id`: a code of 1 to 64 characters (a UUID fits; the
     /// audit record's rule for a request id).
-    pub const REQUEST_ID: Rule = Rule {
-        header: REQUEST_ID,
-        field: "request_id",
-        max: 64,
-        charset: Charset::Code,
-    };
+    pub const REQUEST_ID: Rule = Rule::new(REQUEST_ID, "request_id", 64, Charset::Code);
     /// `Idempotency-Key`: 1 to 128 visible ASCII characters.
-    pub const IDEMPOTENCY_KEY: Rule = Rule {
-        header: IDEMPOTENCY_KEY,
-        field: "idempotency_key",
-        max: 128,
-        charset: Charset::Visible,
-    };
+    pub const IDEMPOTENCY_KEY: Rule =
+        Rule::new(IDEMPOTENCY_KEY, "idempotency_key", 128, Charset::Visible);
     /// Every context header rule.
     pub const ALL: [Rule; 5] = [
         Rule::USER,
