@@ -39,6 +39,23 @@ pub struct ImportReport {
 /// (a tombstone). Made from the wire form with `ChangeEvent::from(entry)`;
 /// the feed readers ([`crate::ChangeFeed`], [`crate::blocking::ChangeIter`])
 /// yield the wire form [`ChangeEntry`].
+///
+/// ```no_run
+/// # fn run(client: &fldm_client::blocking::HubClient) -> Result<(), fldm_client::Error> {
+/// use fldm_client::{ChangeEvent, Context, LocalAction};
+/// let ctx = Context::new("W01").case("WA-2026-0815");
+/// for entry in client.changes(0, ctx.clone()) {
+///     if let ChangeEvent::Deleted { fldm_id, tombstone, .. } = ChangeEvent::from(entry?) {
+///         // First delete or relink the local copy, then say so.
+///         let action = match &tombstone.merged_into {
+///             Some(survivor) => LocalAction::Relinked { to: survivor.clone() },
+///             None => LocalAction::Deleted,
+///         };
+///         client.acknowledge_deletion(&fldm_id, &tombstone, action, &ctx)?;
+///     }
+/// }
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub enum ChangeEvent {
     /// The record was created or changed.
@@ -187,6 +204,25 @@ fn person_body(p: &Person, keep_id: bool) -> Result<Vec<u8>> {
 struct Batch {
     records: Vec<Person>,
     indices: Vec<u64>,
+}
+
+/// A batch on its way to the hub: the input positions of its records and
+/// the task that sends it.
+struct InFlight {
+    indices: Vec<u64>,
+    task: tokio::task::JoinHandle<Result<Vec<ImportItem>>>,
+}
+
+impl InFlight {
+    /// Wait for the answer and count it.
+    async fn land(self, import: &mut Import) -> Result<()> {
+        let results = self
+            .task
+            .await
+            .map_err(|e| Error::Transport(format!("import task failed: {e}")))??;
+        import.apply(&self.indices, results);
+        Ok(())
+    }
 }
 
 /// One item of import input (short-lived: one at a time).
@@ -422,9 +458,12 @@ impl HubClient {
     /// `invalid`, not sent). Indices in the report are positions in
     /// `records`.
     ///
-    /// On an error (hub unreachable, denied, ...) the batches before the
-    /// failing one are imported; running the same import again reports
-    /// them `unchanged`.
+    /// While one batch is on its way (a task on the Tokio runtime), the
+    /// next one is prepared; a batch is sent only after the one before it
+    /// succeeded. On an error (hub unreachable, denied, ...) the batches
+    /// before the failing one are imported; running the same import again
+    /// reports them `unchanged`. If the returned future is dropped, a batch
+    /// already on its way may still be imported.
     pub async fn import_persons(
         &self,
         records: impl IntoIterator<Item = Person>,
@@ -472,7 +511,10 @@ impl HubClient {
         self.run_import(reader_steps(reader), ctx, progress).await
     }
 
-    /// Read `steps`, send full batches, report progress after each.
+    /// Read `steps`, send full batches, report progress after each. While
+    /// one batch is on its way, the next one is read and encoded; the
+    /// answers are taken in order, and no batch is sent before the one
+    /// ahead of it succeeded.
     async fn run_import(
         &self,
         steps: impl Iterator<Item = Step>,
@@ -480,35 +522,65 @@ impl HubClient {
         mut progress: impl FnMut(&ImportCounts),
     ) -> Result<ImportReport> {
         let mut import = Import::new(self.inner.import_batch_size);
+        let mut in_flight: Option<InFlight> = None;
+        let mut sent = 0u64;
         for step in steps {
             match step {
                 Step::Record(index, item) => {
                     if let Some(batch) = import.push(index, item) {
-                        let first = import.report.batches == 0;
-                        let results = self.send_batch(&batch.records, ctx, first).await?;
-                        import.apply(&batch.indices, results);
-                        progress(&import.report.counts);
+                        let body = batch_body(&batch.records)?;
+                        if let Some(f) = in_flight.take() {
+                            f.land(&mut import).await?;
+                            progress(&import.report.counts);
+                        }
+                        in_flight = Some(self.launch(body, batch, ctx, sent == 0));
+                        sent += 1;
                     }
                 }
-                Step::Stop(e) => return Err(Error::Local(e)),
+                Step::Stop(e) => {
+                    // What was sent is imported: take its answer first.
+                    if let Some(f) = in_flight.take() {
+                        f.land(&mut import).await?;
+                        progress(&import.report.counts);
+                    }
+                    return Err(Error::Local(e));
+                }
             }
+        }
+        if let Some(f) = in_flight.take() {
+            f.land(&mut import).await?;
         }
         let batch = import.take();
         if !batch.records.is_empty() {
-            let first = import.report.batches == 0;
-            let results = self.send_batch(&batch.records, ctx, first).await?;
-            import.apply(&batch.indices, results);
+            let body = batch_body(&batch.records)?;
+            self.launch(body, batch, ctx, sent == 0)
+                .land(&mut import)
+                .await?;
         }
         progress(&import.report.counts);
         Ok(import.finish())
     }
 
-    /// Send one batch (`POST /persons/batch`, JSON lines) and return the
-    /// checked results (indices in the batch). One journal record, with
-    /// operation `collect`.
+    /// Start sending one batch on the runtime.
+    fn launch(&self, body: Vec<u8>, batch: Batch, ctx: &Context, first: bool) -> InFlight {
+        let client = self.clone();
+        let ctx = ctx.clone();
+        let n = batch.records.len();
+        drop(batch.records);
+        let task = tokio::spawn(async move { client.send_batch(body, n, &ctx, first).await });
+        InFlight {
+            indices: batch.indices,
+            task,
+        }
+    }
+
+    /// Send one batch of `n` records (`POST /persons/batch`, `body` in
+    /// JSON lines) and return the checked results (indices in the batch).
+    /// One journal record, with operation `collect`.
     async fn send_batch(
         &self,
-        records: &[Person],
+        body: Vec<u8>,
+        n: usize,
         ctx: &Context,
         first: bool,
     ) -> Result<Vec<ImportItem>> {
@@ -519,12 +591,11 @@ impl HubClient {
             ctx.request_id = None;
         }
         let mut call = Call::new(Method::POST, "/persons/batch", Some(&ctx));
-        call.body = Some(batch_body(records)?);
+        call.body = Some(body);
         call.content_type = ImportFormat::JsonLines.media_type();
         // One key per batch, reused by the retries of this request.
         call.idempotency_key = Some(new_request_id());
         call.audit_op = AuditOp::Collect;
-        let n = records.len();
         let result = self
             .execute(call, |b| {
                 let r: ImportResult = decode(b)?;
