@@ -300,8 +300,11 @@ impl HubClient {
         records: Vec<Bound<'py, PyAny>>,
         purpose: &str,
         case: Option<&str>,
-        batch_size: Option<u64>,
+        batch_size: Option<i64>,
     ) -> PyResult<Bound<'py, PyAny>> {
+        // A negative size goes to the bridge as 0, which it refuses
+        // naming `batch_size` (one check, one message).
+        let batch_size = batch_size.map(|n| u64::try_from(n).unwrap_or(0));
         let mut items = Vec::with_capacity(records.len());
         for (i, r) in records.iter().enumerate() {
             if let Ok(p) = r.cast::<Person>() {

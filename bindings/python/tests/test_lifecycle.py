@@ -129,9 +129,10 @@ def test_refused_records_name_position_and_field_but_no_value(abh: fldm.HubClien
 
 
 def test_import_arguments_are_checked_before_anything_is_sent(abh: fldm.HubClient) -> None:
-    with pytest.raises(fldm.ValidationError) as e:
-        abh.import_persons([record()], purpose="70", case=CASE_A, batch_size=0)
-    assert e.value.field == "batch_size"
+    for size in (0, -1, 10_001):
+        with pytest.raises(fldm.ValidationError) as e:
+            abh.import_persons([record()], purpose="70", case=CASE_A, batch_size=size)
+        assert e.value.field == "batch_size"
     with pytest.raises(fldm.ValidationError) as e:
         abh.import_persons([record(), "not a record"], purpose="70", case=CASE_A)  # type: ignore[list-item]
     assert e.value.field == "records"
