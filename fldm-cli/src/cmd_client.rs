@@ -407,8 +407,8 @@ pub fn merge(a: MergeArgs) -> CmdResult {
     match client.merge_persons(&a.survivor, &a.duplicate, &ctx) {
         Ok(m) => {
             println!(
-                "merged {} into {} (version {}; {} deleted, reason {})",
-                m.duplicate, m.fldm_id, m.version, m.duplicate, m.deleted.reason
+                "merged {} into {} (version {}, reason {})",
+                m.duplicate, m.fldm_id, m.version, m.deleted.reason
             );
             Ok(ExitCode::SUCCESS)
         }

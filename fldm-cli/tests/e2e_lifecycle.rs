@@ -292,6 +292,27 @@ fn fldm_import_counts_reruns_and_refusals() {
     ]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stdout(&o).is_empty());
+
+    // One client-journal record per request: 1 + 4 (batches of 2) + 1 + 1
+    // + 1; nothing for input that sent nothing. The denial is journaled too.
+    let own = journal(&hub, "journal-auslaenderbehoerde");
+    let batches: Vec<_> = own
+        .iter()
+        .filter(|r| r.operation.as_str() == "collect")
+        .collect();
+    assert_eq!(batches.len(), 8, "{own:?}");
+    assert!(
+        batches
+            .iter()
+            .all(|r| r.rule_id.as_deref() == Some("abh-schreiben")
+                && r.case_reference.as_deref() == Some("ABH-2026-1"))
+    );
+    let denied = journal(&hub, "journal-wohnungsamt");
+    assert!(
+        denied.iter().any(|r| r.operation.as_str() == "collect"
+            && r.outcome.kind == fldm_core::audit::OutcomeKind::Denied),
+        "{denied:?}"
+    );
 }
 
 fn person(n: usize, familienname: &str) -> Person {
@@ -383,6 +404,32 @@ fn delete_and_merge_reach_receivers_as_tombstones() {
         "{}",
         last_line(&o)
     );
+    // The bridge (C and Python) gives the same operations as JSON.
+    let out = fldm_client::bridge::call_json(
+        &abh,
+        &serde_json::json!({"op": "import_persons", "purpose": "70", "case_reference": "ABH-2026-1",
+            "records": [
+                serde_json::from_str::<serde_json::Value>(&record_line(20, "Neu")).expect("json"),
+                {"aktenzeichen": "ABH-21/26", "grundpersonalien": {"geburtsdatum": "1990-02-30"}}
+            ]})
+        .to_string(),
+    )
+    .expect("bridge import");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(
+        v,
+        serde_json::json!({"created": 1, "updated": 0, "unchanged": 0, "refused": 1, "batches": 1,
+            "refusals": [{"index": 1, "field": "grundpersonalien.geburtsdatum", "reason": "invalid"}]})
+    );
+    let e = fldm_client::bridge::call_json(
+        &abh,
+        &serde_json::json!({"op": "delete_person", "purpose": "70", "case_reference": "ABH-2026-1",
+            "fldm_id": gone.fldm_id, "reason": "umzug"})
+        .to_string(),
+    )
+    .expect_err("unknown reason");
+    assert_eq!(e.field(), Some("reason"));
+
     // The deleted records are gone.
     assert!(matches!(
         abh.get_person(&gone.fldm_id, &ctx_abh()),
