@@ -201,6 +201,16 @@ impl HubClient {
         self.block_on(|c| c.import_persons(records, ctx))
     }
 
+    /// See [`crate::HubClient::import_decoded`].
+    pub fn import_decoded(
+        &self,
+        records: impl IntoIterator<Item = std::result::Result<Person, fldm_core::Error>>,
+        batch_size: Option<usize>,
+        ctx: &Context,
+    ) -> Result<ImportReport> {
+        self.block_on(|c| c.import_decoded(records, batch_size, ctx))
+    }
+
     /// See [`crate::HubClient::import_file`].
     pub fn import_file(
         &self,

@@ -9,11 +9,15 @@ use fldm_client::Context;
 use fldm_client::blocking::{ChangeIter, HubClient as Blocking};
 use fldm_client::bridge::{self, ClientOptions, Profile, context};
 use fldm_client::wire::{CorrectionReport, SearchRequest};
+use fldm_core::codec::import::person_from_import_json;
+use fldm_core::lifecycle::DeletionReason;
 use fldm_core::record::Anschrift;
 use pyo3::prelude::*;
+use serde_json::{Value, json};
 
 use crate::detached;
 use crate::errors::raise;
+use crate::person::Person;
 use crate::pyser::to_py;
 
 /// Blocking hub client.
@@ -57,6 +61,34 @@ impl HubClient {
         let ctx = context(purpose, case);
         detached(py, || call(&self.inner, &ctx))
     }
+
+    /// Run one request of the bridge's JSON entry point (`{"op": ...}`),
+    /// without the GIL: the life-cycle calls decode, check and run their
+    /// arguments exactly as `call_json` and the C library do. The answer
+    /// is the view's JSON shape as Python objects.
+    fn request<'py>(&self, py: Python<'py>, request: Value) -> PyResult<Bound<'py, PyAny>> {
+        detached(py, || {
+            bridge::Request::from_json(&request.to_string())?.run(&self.inner)
+        })
+    }
+}
+
+/// A record argument given as JSON text (from `json.dumps` or
+/// `Person.to_json`), as a JSON value of a request.
+fn record_value(record_json: &str) -> PyResult<Value> {
+    serde_json::from_str(record_json).map_err(|_| {
+        raise(bridge::Error::request(
+            "record",
+            "the record is not valid JSON",
+        ))
+    })
+}
+
+/// One input record of `import_persons`: a person, or a dict as JSON text
+/// (decoded without the GIL, refused in place if it does not decode).
+enum ImportItem {
+    Person(Box<fldm_core::record::Person>),
+    Json(String),
 }
 
 #[pymethods]
@@ -260,6 +292,157 @@ impl HubClient {
         }
     }
 
+    /// Bulk import; `records` holds persons and dicts as JSON text.
+    #[pyo3(signature = (records, purpose, case, batch_size))]
+    fn import_persons<'py>(
+        &self,
+        py: Python<'py>,
+        records: Vec<Bound<'py, PyAny>>,
+        purpose: &str,
+        case: Option<&str>,
+        batch_size: Option<i64>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        // A negative size goes to the bridge as 0, which it refuses
+        // naming `batch_size` (one check, one message).
+        let batch_size = batch_size.map(|n| u64::try_from(n).unwrap_or(0));
+        let mut items = Vec::with_capacity(records.len());
+        for (i, r) in records.iter().enumerate() {
+            if let Ok(p) = r.cast::<Person>() {
+                items.push(ImportItem::Person(Box::new(p.get().inner.clone())));
+            } else if let Ok(text) = r.extract::<String>() {
+                items.push(ImportItem::Json(text));
+            } else {
+                return Err(raise(bridge::Error::request(
+                    "records",
+                    format!("records[{i}] must be a dict or an fldm.Person"),
+                )));
+            }
+        }
+        let ctx = context(purpose, case);
+        detached(py, || {
+            let decoded = items
+                .into_iter()
+                .map(|item| match item {
+                    ImportItem::Person(p) => Ok(*p),
+                    ImportItem::Json(text) => person_from_import_json(&text),
+                })
+                .collect();
+            bridge::import_records(&self.inner, decoded, batch_size, &ctx)
+        })
+    }
+
+    #[pyo3(signature = (path, purpose, case, format))]
+    fn import_file<'py>(
+        &self,
+        py: Python<'py>,
+        path: &str,
+        purpose: &str,
+        case: Option<&str>,
+        format: Option<&str>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.request(
+            py,
+            json!({"op": "import_file", "purpose": purpose, "case_reference": case,
+                   "path": path, "format": format}),
+        )
+    }
+
+    fn create_person<'py>(
+        &self,
+        py: Python<'py>,
+        record_json: &str,
+        purpose: &str,
+        case: Option<&str>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let record = record_value(record_json)?;
+        self.request(
+            py,
+            json!({"op": "create_person", "purpose": purpose, "case_reference": case,
+                   "record": record}),
+        )
+    }
+
+    #[pyo3(signature = (record_json, expected_version, purpose, case))]
+    fn update_person<'py>(
+        &self,
+        py: Python<'py>,
+        record_json: &str,
+        expected_version: Option<u64>,
+        purpose: &str,
+        case: Option<&str>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let record = record_value(record_json)?;
+        self.request(
+            py,
+            json!({"op": "update_person", "purpose": purpose, "case_reference": case,
+                   "record": record, "expected_version": expected_version}),
+        )
+    }
+
+    fn delete_person<'py>(
+        &self,
+        py: Python<'py>,
+        fldm_id: &str,
+        reason: &str,
+        purpose: &str,
+        case: Option<&str>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.request(
+            py,
+            json!({"op": "delete_person", "purpose": purpose, "case_reference": case,
+                   "fldm_id": fldm_id, "reason": reason}),
+        )
+    }
+
+    fn merge_persons<'py>(
+        &self,
+        py: Python<'py>,
+        survivor: &str,
+        duplicate: &str,
+        purpose: &str,
+        case: Option<&str>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.request(
+            py,
+            json!({"op": "merge_persons", "purpose": purpose, "case_reference": case,
+                   "survivor": survivor, "duplicate": duplicate}),
+        )
+    }
+
+    /// Journal that this office acted on a tombstone. `tombstone_json` is
+    /// the entry's `deleted` object (`None`: the entry is no deletion).
+    #[pyo3(signature = (fldm_id, tombstone_json, action, to, purpose, case))]
+    #[allow(clippy::too_many_arguments)]
+    fn acknowledge_deletion<'py>(
+        &self,
+        py: Python<'py>,
+        fldm_id: &str,
+        tombstone_json: Option<&str>,
+        action: &str,
+        to: Option<&str>,
+        purpose: &str,
+        case: Option<&str>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let not_a_deletion = || {
+            raise(bridge::Error::request(
+                "entry",
+                "the entry is not a deletion: it has no \"deleted\"",
+            ))
+        };
+        let Some(text) = tombstone_json else {
+            return Err(not_a_deletion());
+        };
+        let Ok(Value::Object(t)) = serde_json::from_str::<Value>(text) else {
+            return Err(not_a_deletion());
+        };
+        self.request(
+            py,
+            json!({"op": "acknowledge_deletion", "purpose": purpose, "case_reference": case,
+                   "fldm_id": fldm_id, "reason": t.get("reason"), "at": t.get("at"),
+                   "merged_into": t.get("merged_into"), "action": action, "to": to}),
+        )
+    }
+
     fn health<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         detached(py, || self.inner.health())
     }
@@ -309,6 +492,12 @@ impl ChangeFeed {
 }
 
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    // The deletion reason codes, from the one list in core.
+    let reasons: Vec<&str> = DeletionReason::ALL.iter().map(|r| r.as_str()).collect();
+    m.add(
+        "DELETION_REASONS",
+        pyo3::types::PyTuple::new(m.py(), reasons)?,
+    )?;
     m.add_class::<HubClient>()?;
     m.add_class::<ChangeFeed>()?;
     Ok(())

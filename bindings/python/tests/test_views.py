@@ -117,3 +117,32 @@ def test_hub_views(fldm_hub: FldmHub):
 def test_audit_views(fldm_hub: FldmHub):
     d = fldm_hub.dir
     check(fldm.audit.verify(d / "hub-audit", public_key=d / "hub-audit-signing.pub"), views.AuditReport)
+
+
+def test_lifecycle_views(fldm_hub: FldmHub):
+    abh = fldm_hub.client("auslaenderbehoerde")
+    w = fldm_hub.client("wohnungsamt")
+    g = {"familienname": "Haddad", "vornamen": "Lina", "geburtsdatum": "1990-03-04", "geschlecht": "w",
+         "staatsangehoerigkeiten": ["475"]}
+    tag = uuid.uuid4().hex[:8]
+    recs = [{"aktenzeichen": f"PY-VIEWS/{tag}/{i}", "grundpersonalien": g} for i in range(3)]
+    nokey = {"grundpersonalien": g}
+    report = abh.import_persons([*recs, nokey], purpose="70", case=CASE_A)
+    assert report["refusals"]
+    check(report, views.ImportReport)
+    feed = w.changes(purpose="W01", case=CASE_W)
+    for _ in feed:
+        pass
+    cursor = feed.cursor
+    ids = [abh.create_person(dict(r, aktenzeichen=f"PY-VIEWS/{tag}/new{i}"), purpose="70", case=CASE_A)
+           for i, r in enumerate(recs)]
+    check(ids[0], views.WriteResult)
+    check(abh.update_person({**recs[0], "aktenzeichen": f"PY-VIEWS/{tag}/new0", "fldm_id": ids[0]["fldm_id"]},
+                            purpose="70", case=CASE_A), views.WriteResult)
+    check(abh.delete_person(ids[1]["fldm_id"], "tod", purpose="70", case=CASE_A), views.DeleteResult)
+    check(abh.merge_persons(ids[0]["fldm_id"], ids[2]["fldm_id"], purpose="70", case=CASE_A), views.MergeResult)
+    entries = list(w.changes(purpose="W01", case=CASE_W, cursor=cursor))
+    tombs = [e for e in entries if fldm.is_deletion(e)]
+    assert len(tombs) >= 2 and any("merged_into" in e["deleted"] for e in tombs)
+    check(entries, list[views.ChangeEntry])
+    check(w.acknowledge_deletion(tombs[0], purpose="W01", case=CASE_W), views.Acknowledgement)

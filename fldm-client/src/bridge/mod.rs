@@ -10,6 +10,8 @@
 //! - [`Request`]: one typed request per operation for the JSON entry
 //!   point (`{"op": "get_person", ...}`), with errors naming the field, and
 //!   [`Response`]; [`call_json`] decodes, runs and encodes.
+//!   [`import_records`] is the bulk import for a face that decodes its
+//!   records one by one (Python's dicts and persons).
 //! - [`view`]: the types that leave the library, each with one JSON form
 //!   (permit, decision, explain row, disclosure, search result, change
 //!   event and page, correction, access report, health, verification,
@@ -41,4 +43,6 @@ pub use local::{
     parse_operation, permit, to_json, verify_bundle, verify_dir,
 };
 pub use options::{ClientOptions, Profile};
-pub use request::{ActionArg, DEFAULT_PAGE_LIMIT, FormatArg, Request, Response, call_json};
+pub use request::{
+    ActionArg, DEFAULT_PAGE_LIMIT, FormatArg, Request, Response, call_json, import_records,
+};

@@ -557,6 +557,33 @@ fn import_values(
     Ok(ImportReportView::from(&report))
 }
 
+/// Bulk import for a face that decodes records one by one (Python: a
+/// mix of dicts and persons): an `Err` in `records` is refused locally at
+/// its position (reason `invalid`, the error's field) and not sent.
+/// `batch_size` (default: the client's) must be between 1 and
+/// [`MAX_IMPORT_BATCH`](fldm_core::wire::MAX_IMPORT_BATCH), else a
+/// request error naming `batch_size`.
+pub fn import_records(
+    client: &HubClient,
+    records: Vec<fldm_core::Result<Person>>,
+    batch_size: Option<u64>,
+    ctx: &crate::Context,
+) -> Result<ImportReportView> {
+    let max = fldm_core::wire::MAX_IMPORT_BATCH;
+    let batch_size = match batch_size {
+        None => None,
+        Some(n) if n >= 1 && n <= max as u64 => Some(n as usize),
+        Some(_) => {
+            return Err(Error::request(
+                "batch_size",
+                format!("batch_size must be between 1 and {max}"),
+            ));
+        }
+    };
+    let report = client.import_decoded(records, batch_size, ctx)?;
+    Ok(ImportReportView::from(&report))
+}
+
 /// Decode, run and encode one JSON request: the whole JSON entry point.
 pub fn call_json(client: &HubClient, request: &str) -> Result<String> {
     Request::from_json(request)?.run(client)?.to_json()

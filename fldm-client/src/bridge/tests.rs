@@ -739,3 +739,43 @@ fn records_that_cannot_be_decoded_are_refused_before_anything_is_sent() {
     assert_eq!(client.journal_len(), 0);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn import_records_refuses_undecodable_records_in_place_and_checks_the_batch_size() {
+    let dir = std::env::temp_dir().join(format!("fldm-bridge-{}", uuid::Uuid::new_v4()));
+    let client = offline_client(&dir);
+    let ctx = context("70", None);
+    for bad in [0, fldm_core::wire::MAX_IMPORT_BATCH as u64 + 1] {
+        let e = import_records(&client, Vec::new(), Some(bad), &ctx).expect_err("batch size");
+        assert_eq!(e.kind(), ErrorKind::InvalidArgument);
+        assert_eq!(e.field(), Some("batch_size"));
+    }
+    // Records that failed to decode are refused at their position; none
+    // is sent to the (absent) hub.
+    let records = vec![
+        Err(fldm_core::ValidationError::new(
+            "grundpersonalien.geburtsdatum",
+            fldm_core::ValidationKind::ImpossibleDate,
+        )
+        .into()),
+        Err(
+            fldm_core::ValidationError::new("aktenzeichen", fldm_core::ValidationKind::Empty)
+                .into(),
+        ),
+    ];
+    let report = import_records(&client, records, Some(1), &ctx).expect("report");
+    assert_eq!((report.refused, report.batches), (2, 0));
+    let at: Vec<(u64, Option<&str>)> = report
+        .refusals
+        .iter()
+        .map(|r| (r.index, r.field.as_deref()))
+        .collect();
+    assert_eq!(
+        at,
+        vec![
+            (0, Some("grundpersonalien.geburtsdatum")),
+            (1, Some("aktenzeichen"))
+        ]
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

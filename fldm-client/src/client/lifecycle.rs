@@ -473,7 +473,30 @@ impl HubClient {
             .into_iter()
             .enumerate()
             .map(|(i, p)| Step::Record(i as u64, Ok(p)));
-        self.run_import(steps, ctx, |_| {}).await
+        self.run_import(steps, self.inner.import_batch_size, ctx, |_| {})
+            .await
+    }
+
+    /// Bulk import of records decoded one by one by the caller (the
+    /// Python face decodes each dict on its own): an `Err` is refused
+    /// locally at its position (reason `invalid`, the error's field) and
+    /// not sent; the others are sent as in [`HubClient::import_persons`].
+    /// `batch_size` overrides the client's
+    /// [`import_batch_size`](crate::HubClientBuilder::import_batch_size)
+    /// for this import (clamped to 1..=[`MAX_IMPORT_BATCH`]; callers check
+    /// it first). Indices in the report are positions in `records`.
+    pub async fn import_decoded(
+        &self,
+        records: impl IntoIterator<Item = std::result::Result<Person, fldm_core::Error>>,
+        batch_size: Option<usize>,
+        ctx: &Context,
+    ) -> Result<ImportReport> {
+        let steps = records
+            .into_iter()
+            .enumerate()
+            .map(|(i, p)| Step::Record(i as u64, p));
+        let batch_size = batch_size.unwrap_or(self.inner.import_batch_size);
+        self.run_import(steps, batch_size, ctx, |_| {}).await
     }
 
     /// Bulk import of a file: JSON lines or an XML list (`<fldm:personen>`);
@@ -508,7 +531,13 @@ impl HubClient {
             ))
         })?;
         let reader = ImportReader::new(BufReader::new(file), format);
-        self.run_import(reader_steps(reader), ctx, progress).await
+        self.run_import(
+            reader_steps(reader),
+            self.inner.import_batch_size,
+            ctx,
+            progress,
+        )
+        .await
     }
 
     /// Read `steps`, send full batches, report progress after each. While
@@ -518,10 +547,11 @@ impl HubClient {
     async fn run_import(
         &self,
         steps: impl Iterator<Item = Step>,
+        batch_size: usize,
         ctx: &Context,
         mut progress: impl FnMut(&ImportCounts),
     ) -> Result<ImportReport> {
-        let mut import = Import::new(self.inner.import_batch_size);
+        let mut import = Import::new(batch_size);
         let mut in_flight: Option<InFlight> = None;
         let mut sent = 0u64;
         for step in steps {

@@ -2,7 +2,8 @@
 
 Records (``Person``), codecs (``read_xml``, ``read_jsonl``), the synthetic
 population (``synth``), legal-basis policies (``Policy``), the hub client
-(``HubClient``) and audit verification (``fldm.audit``). Every error is an
+(``HubClient``: reads, writes, the record life cycle and the change feed)
+and audit verification (``fldm.audit``). Every error is an
 ``FldmError``; see docs/python.md for the table of exception classes.
 """
 
@@ -11,7 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from os import PathLike
-from typing import Any, Union, cast, overload
+from typing import Any, Optional, Union, cast, overload
 
 from . import _native
 from ._native import (
@@ -35,15 +36,23 @@ from ._native import (
 )
 from .views import (
     AccessReport,
+    Acknowledgement,
+    ChangeEntry,
     Correction,
     CorrectionStatus,
     Decision,
+    DeleteResult,
+    DeletionAction,
     Disclosure,
     ExplainRow,
     Health,
+    ImportFormat,
+    ImportReport,
+    MergeResult,
     RecordDict,
     SearchResult,
     WriteResult,
+    is_deletion,
 )
 
 __version__: str = _native.__version__
@@ -55,12 +64,19 @@ position after the last entry returned (store it to resume later)."""
 
 StrPath = Union[str, "PathLike[str]"]
 
+DELETION_REASONS: tuple[str, ...] = _native.DELETION_REASONS
+"""The deletion reason codes (``frist``, ``wegzug``, ``einbuergerung``,
+``tod``, ``ausreise``, ``doppelerfassung``, ``berichtigung``, ``abgang``,
+``sonstiges``), in the documented order; the list is the core library's.
+``HubClient.delete_person`` takes one, tombstones carry one."""
+
 __all__ = [
     "AuditError",
     "AuditTampered",
     "CodeListError",
     "ConfigError",
     "Conflict",
+    "DELETION_REASONS",
     "FldmError",
     "FldmIOError",
     "ChangeFeed",
@@ -80,6 +96,7 @@ __all__ = [
     "audit",
     "codes",
     "views",
+    "is_deletion",
     "local_case_variant",
     "read_jsonl",
     "read_xml",
@@ -492,10 +509,115 @@ class HubClient:
         self, *, purpose: str, case: str | None = None, cursor: int = 0, page_size: int = 500
     ) -> ChangeFeed:
         """The change feed after ``cursor`` up to its current end: entries
-        ``{"seq", "changed", "record"}``, oldest first, fetched
-        ``page_size`` at a time. Resume later from the last ``seq`` (or the
-        feed's ``cursor``)."""
+        ``{"seq", "fldm_id", "changed", "record"}``, oldest first, fetched
+        ``page_size`` at a time. A deletion (tombstone) has ``"deleted":
+        {"reason", "at", "merged_into"?}`` and no ``record`` (see
+        ``views.ChangeEntry``, ``is_deletion``). Resume later from the last
+        ``seq`` (or the feed's ``cursor``)."""
         return self._native.changes(cursor, page_size, purpose, case)
+
+    def import_persons(
+        self,
+        records: Iterable[Person | Mapping[str, Any]],
+        *,
+        purpose: str,
+        case: str | None = None,
+        batch_size: int | None = None,
+    ) -> ImportReport:
+        """Bulk import (owning office): upsert ``records`` (``Person``s or
+        dicts in the record's JSON shape; ``fldm_id`` not needed) by the
+        office's key, the AZR-Nummer, else the Aktenzeichen. Records are
+        sent ``batch_size`` at a time (default: the client's, at most
+        10000), one hub transaction per batch; a record whose values are
+        already stored writes nothing (``unchanged``).
+
+        A record that cannot be decoded or fails validation is refused in
+        place, not sent; the hub refuses records without a key or owned by
+        another office. Each refusal is ``{"index", "field", "reason"}``
+        (``index`` the 0-based position in ``records``), never a value.
+        On an error (hub unreachable, denied) the batches before it are
+        imported; importing again reports them ``unchanged``."""
+        items = [_import_item(r) for r in records]
+        return self._native.import_persons(items, purpose, case, batch_size)
+
+    def import_file(
+        self,
+        path: StrPath,
+        *,
+        purpose: str,
+        case: str | None = None,
+        format: ImportFormat | None = None,
+    ) -> ImportReport:
+        """Bulk import of a file, read record by record: JSON lines
+        (``"json"``) or an XML list (``"xml"``); by default ``.xml`` files
+        are XML, others JSON lines. Refusals are as in ``import_persons``
+        (``index`` is the record's position in the file). A file that
+        cannot be opened is an ``FldmIOError``; input that cannot be read
+        any further stops the import with a ``ValidationError`` whose
+        ``record_index`` says where (the batches before it are imported)."""
+        return self._native.import_file(str(path), purpose, case, format)
+
+    def create_person(
+        self, person: Person | Mapping[str, Any], *, purpose: str, case: str | None = None
+    ) -> WriteResult:
+        """Create a record (owning office); the hub assigns the FLDM id
+        (``result["fldm_id"]``), a ``fldm_id`` in ``person`` is not sent."""
+        return self._native.create_person(_record_json(person), purpose, case)
+
+    def update_person(
+        self,
+        person: Person | Mapping[str, Any],
+        *,
+        expected_version: int | None = None,
+        purpose: str,
+        case: str | None = None,
+    ) -> WriteResult:
+        """Update a record (owning office): ``person`` names the record by
+        its ``fldm_id``; the attributes present in it are set (a dict may
+        hold only the ones to change). With ``expected_version`` the hub
+        refuses the update if the record has another version
+        (``Conflict``, ``reason == "version_conflict"``)."""
+        return self._native.update_person(_record_json(person), expected_version, purpose, case)
+
+    def delete_person(
+        self, fldm_id: str, reason: str, *, purpose: str, case: str | None = None
+    ) -> DeleteResult:
+        """Delete a record (owning office) with a reason code from
+        ``DELETION_REASONS``. The hub forgets the record; every office that
+        may read the person gets a tombstone in its change feed. An unknown
+        code is a ``ValidationError`` with ``field == "reason"``."""
+        return self._native.delete_person(fldm_id, reason, purpose, case)
+
+    def merge_persons(
+        self, survivor: str, duplicate: str, *, purpose: str, case: str | None = None
+    ) -> MergeResult:
+        """Merge the record ``duplicate`` into ``survivor`` (owning office):
+        the survivor keeps its FLDM id, the duplicate is deleted with reason
+        ``doppelerfassung`` and its tombstone names the survivor
+        (``merged_into``)."""
+        return self._native.merge_persons(survivor, duplicate, purpose, case)
+
+    def acknowledge_deletion(
+        self,
+        entry: ChangeEntry,
+        *,
+        action: DeletionAction = "deleted",
+        to: str | None = None,
+        purpose: str,
+        case: str | None = None,
+    ) -> Acknowledgement:
+        """Journal that this office acted on a tombstone of its change
+        feed: it deleted its copy (``action="deleted"``) or relinked it to
+        the survivor of a merge (``action="relinked"``, ``to`` the FLDM id,
+        normally ``entry["deleted"]["merged_into"]``). Sends nothing: one
+        record in the client journal, with the purpose, the case, the
+        person's pseudonym and the tombstone's reason. An entry that is no
+        deletion is a ``ValidationError`` with ``field == "entry"``."""
+        deleted = entry.get("deleted")
+        tombstone = None if deleted is None else json.dumps(deleted, ensure_ascii=False)
+        return self._native.acknowledge_deletion(
+            entry["fldm_id"], tombstone, action, to, purpose, case
+        )
 
     def health(self) -> Health:
         return self._native.health()
@@ -510,6 +632,27 @@ class HubClient:
 
 def _opt_path(p: StrPath | None) -> str | None:
     return None if p is None else str(p)
+
+
+def _record_json(record: Person | Mapping[str, Any]) -> str:
+    if isinstance(record, Person):
+        return record.to_json()
+    return json.dumps(dict(record), ensure_ascii=False)
+
+
+def _import_item(record: object) -> Optional[Union[_native.Person, str]]:
+    """One import record for the native module: a person as it is, a dict
+    as JSON text (one that is no JSON at all as ``"null"``, so that it is
+    refused in place), anything else as ``None`` (an error naming
+    ``records``)."""
+    if isinstance(record, Person):
+        return record._native
+    if isinstance(record, Mapping):
+        try:
+            return json.dumps(dict(record), ensure_ascii=False)
+        except (TypeError, ValueError):
+            return "null"
+    return None
 
 
 from . import audit, codes, views  # noqa: E402

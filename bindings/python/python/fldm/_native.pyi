@@ -1,19 +1,23 @@
 # Stubs of the compiled module fldm._native (bindings/python/src/lib.rs).
 # Private: use the public layer `fldm`. Checked with `python -m mypy.stubtest fldm._native`.
 
-from typing import Any, Optional, final
+from typing import Any, Optional, Union, final
 
 from fldm.views import (
     AccessReport,
+    Acknowledgement,
     AuditReport,
     BundleCheck,
     ChangeEntry,
     ChangesPage,
     Correction,
     Decision,
+    DeleteResult,
     Disclosure,
     ExplainRow,
     Health,
+    ImportReport,
+    MergeResult,
     RecordDict,
     SearchResult,
     WriteResult,
@@ -21,6 +25,7 @@ from fldm.views import (
 
 __all__ = [
     "__version__",
+    "DELETION_REASONS",
     "Person",
     "Policy",
     "HubClient",
@@ -58,6 +63,7 @@ __all__ = [
 ]
 
 __version__: str
+DELETION_REASONS: tuple[str, ...]
 
 class FldmError(Exception):
     code: Optional[str]
@@ -187,6 +193,39 @@ class HubClient:
         self, cursor: int, limit: int, purpose: str, case: Optional[str]
     ) -> ChangesPage: ...
     def changes(self, cursor: int, page_size: int, purpose: str, case: Optional[str]) -> ChangeFeed: ...
+    def import_persons(
+        self,
+        records: list[Optional[Union[Person, str]]],
+        purpose: str,
+        case: Optional[str],
+        batch_size: Optional[int],
+    ) -> ImportReport: ...
+    def import_file(
+        self, path: str, purpose: str, case: Optional[str], format: Optional[str]
+    ) -> ImportReport: ...
+    def create_person(self, record_json: str, purpose: str, case: Optional[str]) -> WriteResult: ...
+    def update_person(
+        self,
+        record_json: str,
+        expected_version: Optional[int],
+        purpose: str,
+        case: Optional[str],
+    ) -> WriteResult: ...
+    def delete_person(
+        self, fldm_id: str, reason: str, purpose: str, case: Optional[str]
+    ) -> DeleteResult: ...
+    def merge_persons(
+        self, survivor: str, duplicate: str, purpose: str, case: Optional[str]
+    ) -> MergeResult: ...
+    def acknowledge_deletion(
+        self,
+        fldm_id: str,
+        tombstone_json: Optional[str],
+        action: str,
+        to: Optional[str],
+        purpose: str,
+        case: Optional[str],
+    ) -> Acknowledgement: ...
     def health(self) -> Health: ...
     def journal_len(self) -> int: ...
     def journal_checkpoint(self) -> None: ...

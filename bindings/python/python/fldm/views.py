@@ -18,6 +18,7 @@ from typing import Any, Literal, Optional, TypedDict, Union
 __all__ = [
     "AccessReport",
     "AccessReportEntry",
+    "Acknowledgement",
     "AuditReport",
     "BundleCheck",
     "Candidate",
@@ -27,15 +28,23 @@ __all__ = [
     "CorrectionStatus",
     "Decision",
     "DecisionInfo",
+    "DeleteResult",
+    "DeletionAction",
     "Denial",
     "Disclosure",
     "ExplainRow",
     "Health",
+    "ImportFormat",
+    "ImportReport",
     "LegalBasis",
+    "MergeResult",
     "Permit",
     "RecordDict",
+    "Refusal",
     "SearchResult",
+    "Tombstone",
     "WriteResult",
+    "is_deletion",
 ]
 
 RecordDict = dict[str, Any]
@@ -152,8 +161,10 @@ class SearchResult(TypedDict):
 
 
 class WriteResult(TypedDict):
-    """A write (``HubClient.update_address``): the record's version after
-    it and the attributes whose values changed (empty when nothing did)."""
+    """A write (``HubClient.update_address``, ``create_person``,
+    ``update_person``): the record's version after it and the attributes
+    whose values changed (empty when nothing did). For ``create_person``,
+    ``fldm_id`` is the id the hub assigned."""
 
     request_id: str
     decision: DecisionInfo
@@ -175,12 +186,43 @@ class Correction(TypedDict):
     request_id: str
 
 
-class ChangeEntry(TypedDict):
-    """One entry of the change feed; ``seq`` is the cursor after it."""
+class _TombstoneRequired(TypedDict):
+    reason: str
+    at: str
 
+
+class Tombstone(_TombstoneRequired, total=False):
+    """Why and when a record was deleted: ``reason`` is a code of
+    ``fldm.DELETION_REASONS``, ``at`` the time (RFC 3339, UTC).
+    ``merged_into`` is present only for a merge: the FLDM id of the
+    surviving record, which receivers relink their copy to."""
+
+    merged_into: str
+
+
+class _ChangeEntryRequired(TypedDict):
     seq: int
+    fldm_id: str
+
+
+class ChangeEntry(_ChangeEntryRequired, total=False):
+    """One entry of the change feed; ``seq`` is the cursor after it.
+
+    A change has ``changed`` (the attributes the office may see that
+    changed) and ``record`` (the current record, projected). A deletion
+    (a tombstone) has ``deleted`` instead, and no ``record``: the receiver
+    must delete its copy, or relink it to ``deleted["merged_into"]``, and
+    say so with ``HubClient.acknowledge_deletion``. Tell them apart with
+    ``is_deletion(entry)`` (or ``"deleted" in entry``)."""
+
     changed: list[str]
     record: RecordDict
+    deleted: Tombstone
+
+
+def is_deletion(entry: ChangeEntry) -> bool:
+    """Whether a change-feed entry is a deletion (a tombstone)."""
+    return "deleted" in entry
 
 
 class ChangesPage(TypedDict):
@@ -191,6 +233,74 @@ class ChangesPage(TypedDict):
     changes: list[ChangeEntry]
     next_cursor: int
     has_more: bool
+
+
+class DeleteResult(TypedDict):
+    """``HubClient.delete_person``: the deleted record's FLDM id and the
+    tombstone every office that may read the person gets in its feed."""
+
+    request_id: str
+    decision: DecisionInfo
+    fldm_id: str
+    deleted: Tombstone
+
+
+class MergeResult(TypedDict):
+    """``HubClient.merge_persons``: the survivor (``fldm_id``, which keeps
+    its id) and its version after the merge, the deleted ``duplicate`` and
+    its tombstone (reason ``doppelerfassung``, ``merged_into`` the
+    survivor)."""
+
+    request_id: str
+    decision: DecisionInfo
+    fldm_id: str
+    version: int
+    duplicate: str
+    deleted: Tombstone
+
+
+ImportFormat = Literal["json", "xml"]
+"""Input format of ``HubClient.import_file``: JSON lines or an XML list."""
+
+
+class Refusal(TypedDict):
+    """One record an import refused: its 0-based position in the input,
+    the field path where known (``grundpersonalien.geburtsdatum``) and the
+    reason code (``invalid``, ``missing_key``, ``not_owner``,
+    ``duplicate_key``, ``key_conflict``, ``policy_denied``). Never a
+    value."""
+
+    index: int
+    field: Optional[str]
+    reason: str
+
+
+class ImportReport(TypedDict):
+    """``HubClient.import_persons`` and ``import_file``: records created,
+    updated, unchanged (nothing written) and refused, the requests sent
+    (``batches``), and the refused records in input order."""
+
+    created: int
+    updated: int
+    unchanged: int
+    refused: int
+    batches: int
+    refusals: list[Refusal]
+
+
+DeletionAction = Literal["deleted", "relinked"]
+"""What a receiver did with its copy of a deleted record."""
+
+
+class Acknowledgement(TypedDict):
+    """``HubClient.acknowledge_deletion``: what was journaled. ``to`` is
+    the record the copy was relinked to (``None`` for ``deleted``);
+    ``journaled`` is false for a client without a journal."""
+
+    fldm_id: str
+    action: DeletionAction
+    to: Optional[str]
+    journaled: bool
 
 
 class AccessReportEntry(TypedDict):
