@@ -566,7 +566,8 @@ fn day_of(t: time::OffsetDateTime) -> Option<Datum> {
 /// be due). One audit record per deletion: operation `delete`, the owner
 /// as requesting and responsible office, user [`EXPIRY_USER`], purpose
 /// `-`, the deletion rule's id and legal basis and the policy hash, reason
-/// `frist`. With `dry_run` nothing is deleted or logged.
+/// `frist`. With `dry_run` nothing is deleted or logged. A policy without
+/// deletion rules makes nothing due (and nothing is scanned).
 pub fn expire(st: &AppState, today: Datum, dry_run: bool) -> Result<ExpireReport, LifecycleError> {
     let rules = st.policy.deletion_rules();
     let mut counts = vec![0u64; rules.len()];
@@ -574,6 +575,10 @@ pub fn expire(st: &AppState, today: Datum, dry_run: bool) -> Result<ExpireReport
         dry_run,
         ..ExpireReport::default()
     };
+    if rules.is_empty() {
+        // No deadlines in the policy: nothing can be due.
+        return Ok(report);
+    }
     let mut due: Vec<FldmId> = Vec::new();
     let mut after: Option<FldmId> = None;
     loop {
