@@ -1,4 +1,5 @@
-//! `fldm get`, `fldm search`, `fldm changes`: the hub client from the
+//! `fldm get`, `fldm search`, `fldm changes`, `fldm sync-addresses`,
+//! `fldm import`, `fldm delete`, `fldm merge`: the hub client from the
 //! command line, configured by a profile file (written by `fldm init-pki`)
 //! and/or flags.
 
@@ -6,10 +7,10 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Args;
-use fldm_client::Context;
 use fldm_client::blocking::HubClient;
 use fldm_client::bridge::{Profile, context};
 use fldm_client::wire::SearchRequest;
+use fldm_client::{Context, HubClientBuilder};
 use serde::Deserialize;
 
 use crate::CmdResult;
@@ -66,6 +67,14 @@ fn overlay<T: Clone>(value: &mut Option<T>, flag: &Option<T>) {
 impl ConnArgs {
     /// The profile (if any) with the flags laid over it, connected.
     fn connect(&self) -> Result<(HubClient, Context), Box<dyn std::error::Error>> {
+        self.connect_with(|b| b)
+    }
+
+    /// Like [`ConnArgs::connect`], with `adjust` applied to the builder.
+    fn connect_with(
+        &self,
+        adjust: impl FnOnce(HubClientBuilder) -> HubClientBuilder,
+    ) -> Result<(HubClient, Context), Box<dyn std::error::Error>> {
         let Profile {
             options: mut o,
             purpose,
@@ -88,7 +97,8 @@ impl ConnArgs {
             .clone()
             .or(purpose)
             .ok_or("no purpose: every request states its purpose (--purpose CODE)")?;
-        Ok((o.connect()?, context(&purpose, self.case.as_deref())))
+        let client = adjust(o.builder()?).build_blocking()?;
+        Ok((client, context(&purpose, self.case.as_deref())))
     }
 }
 
@@ -269,4 +279,139 @@ pub fn sync_addresses(a: SyncAddressesArgs) -> CmdResult {
     } else {
         ExitCode::from(1)
     })
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    #[command(flatten)]
+    conn: ConnArgs,
+    /// Input format: `json` (JSON lines) or `xml` (an `<fldm:personen>`
+    /// list). Default: from the file name (`.xml` is XML).
+    #[arg(long, value_parser = ["json", "xml"])]
+    format: Option<String>,
+    /// Records to send per request (default 5000, at most 10000).
+    #[arg(long)]
+    batch_size: Option<usize>,
+    /// The file to import.
+    file: PathBuf,
+}
+
+/// The progress bar of a command: on stderr, and only when stderr is a
+/// terminal (scripts and logs get no control characters).
+fn progress_bar(template: &str) -> indicatif::ProgressBar {
+    use std::io::IsTerminal;
+    if !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new_spinner();
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(template)
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+    );
+    bar.enable_steady_tick(std::time::Duration::from_millis(200));
+    bar
+}
+
+/// Bulk import (owning office). The last line on stdout is the counts;
+/// each refusal is a line `record INDEX: FIELD: REASON` on stderr. Exit 0
+/// if nothing was refused, 1 if something was, 2 if the import could not
+/// run (usage, unreadable input, hub unreachable, denied).
+pub fn import(a: ImportArgs) -> CmdResult {
+    use fldm_core::codec::import::ImportFormat;
+    let format = a.format.as_deref().and_then(ImportFormat::parse);
+    if !a.file.is_file() {
+        return Err(format!("{}: no such file", a.file.display()).into());
+    }
+    let (client, ctx) = a.conn.connect_with(|b| match a.batch_size {
+        Some(n) => b.import_batch_size(n),
+        None => b,
+    })?;
+    let bar = progress_bar("{spinner} {msg} ({elapsed})");
+    let last_counts = std::cell::Cell::new(None);
+    let result = client.import_file(&a.file, format, &ctx, |counts| {
+        bar.set_message(counts.to_string());
+        last_counts.set(Some(*counts));
+    });
+    bar.finish_and_clear();
+    let report = result.map_err(|e| match &e {
+        // The input broke off: say what is in the hub now.
+        fldm_client::Error::Local(inner) if inner.record_index().is_some() => {
+            match last_counts.get() {
+                Some(c) => format!(
+                    "{e}; the batches sent before it were imported ({c}), \
+                     the records read since then were not sent"
+                ),
+                None => format!("{e}; nothing was imported"),
+            }
+        }
+        _ => e.to_string(),
+    })?;
+    for r in &report.refused {
+        eprintln!(
+            "record {}: {}: {}",
+            r.index,
+            r.field.as_deref().unwrap_or("-"),
+            r.reason.map_or("invalid", |r| r.as_str())
+        );
+    }
+    println!("{}", report.counts);
+    Ok(if report.counts.refused == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+#[derive(Debug, Args)]
+pub struct DeleteArgs {
+    #[command(flatten)]
+    conn: ConnArgs,
+    /// Deletion reason: frist, wegzug, einbuergerung, tod, ausreise,
+    /// doppelerfassung, berichtigung, abgang or sonstiges.
+    #[arg(long)]
+    reason: String,
+    /// FLDM id of the record to delete.
+    fldm_id: String,
+}
+
+/// Delete a record (owning office) with a reason code.
+pub fn delete(a: DeleteArgs) -> CmdResult {
+    use fldm_core::lifecycle::DeletionReason;
+    let Some(reason) = DeletionReason::parse(&a.reason) else {
+        let codes: Vec<&str> = DeletionReason::ALL.iter().map(|r| r.as_str()).collect();
+        return Err(format!("unknown deletion reason; use one of: {}", codes.join(", ")).into());
+    };
+    let (client, ctx) = a.conn.connect()?;
+    match client.delete_person(&a.fldm_id, reason, &ctx) {
+        Ok(d) => {
+            println!("deleted {} (reason {})", d.fldm_id, d.deleted.reason);
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => client_error(e),
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    #[command(flatten)]
+    conn: ConnArgs,
+    /// FLDM id of the record that stays.
+    survivor: String,
+    /// FLDM id of the duplicate, deleted with reason `doppelerfassung`.
+    duplicate: String,
+}
+
+/// Merge a duplicate into the surviving record (owning office).
+pub fn merge(a: MergeArgs) -> CmdResult {
+    let (client, ctx) = a.conn.connect()?;
+    match client.merge_persons(&a.survivor, &a.duplicate, &ctx) {
+        Ok(m) => {
+            println!(
+                "merged {} into {} (version {}, reason {})",
+                m.duplicate, m.fldm_id, m.version, m.deleted.reason
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => client_error(e),
+    }
 }

@@ -1,4 +1,4 @@
-//! `fldm init-pki` and `fldm hub serve`.
+//! `fldm init-pki` and `fldm hub serve | seed | import | expire`.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -24,6 +24,52 @@ pub struct InitPkiArgs {
     hub_names: Vec<String>,
 }
 
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The hub configuration (TOML).
+    #[arg(long)]
+    config: PathBuf,
+    /// The importing (owning) office, as named in the policy.
+    #[arg(long)]
+    office: String,
+    /// Purpose code of the import (the Ausländerbehörde's: 70).
+    #[arg(long)]
+    purpose: String,
+    /// Case reference for the audit records.
+    #[arg(long)]
+    case: Option<String>,
+    /// Retrieving person for the audit records.
+    #[arg(long, default_value = "fldm-hub-import")]
+    user: String,
+    /// Input format: json (JSON lines) or xml; default from the file name (.xml is XML).
+    #[arg(long)]
+    format: Option<String>,
+    /// The file is the office's whole stock: report records of the office that it lacks.
+    #[arg(long)]
+    full: bool,
+    /// With --full: delete the records the file lacks (reason `abgang`).
+    #[arg(long, requires = "full")]
+    delete_missing: bool,
+    /// With --full: print the FLDM ids of the records the file lacks.
+    #[arg(long, requires = "full")]
+    list_missing: bool,
+    /// JSON lines or an XML list of records (no FLDM ids needed).
+    file: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct ExpireArgs {
+    /// The hub configuration (TOML).
+    #[arg(long)]
+    config: PathBuf,
+    /// Count what is due, delete nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// The day to decide for (YYYY-MM-DD); default today (UTC).
+    #[arg(long)]
+    today: Option<String>,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum HubCommand {
     /// Run the reference hub with a configuration file (see `fldm init-pki`).
@@ -32,6 +78,10 @@ pub enum HubCommand {
         #[arg(long)]
         config: PathBuf,
     },
+    /// Import the owning office's records into the hub's database (hub stopped).
+    Import(ImportArgs),
+    /// Delete the records whose deletion deadline has passed (hub stopped).
+    Expire(ExpireArgs),
     #[cfg(feature = "synth")]
     /// Load a synthetic population into the hub's database (hub stopped or running).
     Seed {
@@ -234,6 +284,8 @@ pub fn run(cmd: HubCommand) -> CmdResult {
             fldm_hub::serve(cfg)?;
             Ok(ExitCode::SUCCESS)
         }
+        HubCommand::Import(a) => import(a),
+        HubCommand::Expire(a) => expire(a),
         #[cfg(feature = "synth")]
         HubCommand::Seed {
             config,
@@ -257,4 +309,137 @@ pub fn run(cmd: HubCommand) -> CmdResult {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// Write a final checkpoint of the journal if anything is in it, so that
+/// what this command appended is covered by a signature.
+fn close_journal(st: &fldm_hub::AppState) -> Result<(), Box<dyn std::error::Error>> {
+    if !st.journal.is_empty() {
+        st.journal.checkpoint()?;
+    }
+    Ok(())
+}
+
+/// `fldm hub import`: the same rules and audit records as
+/// `POST /v1/persons/batch`, on the hub's database, one transaction per
+/// batch. Prints the refusals to stderr (`record INDEX: FIELD: REASON`)
+/// and the counts as the last line; exit 1 when something was refused or
+/// the policy denies the import.
+fn import(a: ImportArgs) -> CmdResult {
+    use fldm_core::codec::import::{ImportFormat, ImportReader, is_record_error};
+    use fldm_core::wire::{ImportOutcome, MAX_IMPORT_BATCH};
+    use fldm_hub::lifecycle::{Actor, ImportSession, LifecycleError};
+
+    let format = match &a.format {
+        Some(f) => ImportFormat::parse(f).ok_or("--format: json or xml")?,
+        None => ImportFormat::from_path(&a.file),
+    };
+    let file = std::fs::File::open(&a.file).map_err(|e| format!("{}: {e}", a.file.display()))?;
+    let cfg = fldm_hub::config::HubConfig::load(&a.config)?;
+    let st = fldm_hub::open_offline(&cfg)?;
+    let actor = Actor {
+        office: a.office.clone(),
+        user: a.user.clone(),
+        purpose: a.purpose.clone(),
+        case_reference: a.case.clone(),
+    };
+    let mut session = match ImportSession::begin(&st, actor, a.full) {
+        Ok(s) => s,
+        Err(e @ LifecycleError::Denied { .. }) => {
+            close_journal(&st)?;
+            eprintln!("error: {e}");
+            return Ok(ExitCode::from(1));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let report = |items: &[fldm_core::wire::ImportItem]| {
+        for i in items.iter().filter(|i| i.outcome == ImportOutcome::Refused) {
+            eprintln!(
+                "record {}: {}: {}",
+                i.index,
+                i.field.as_deref().unwrap_or(""),
+                i.reason.map_or("refused", |r| r.as_str())
+            );
+        }
+    };
+    let reader = ImportReader::new(std::io::BufReader::new(file), format);
+    let mut batch = Vec::with_capacity(MAX_IMPORT_BATCH);
+    let mut input_error = None;
+    for item in reader {
+        match item {
+            Err(e) if !is_record_error(&e) => {
+                input_error = Some(e);
+                break;
+            }
+            item => batch.push(item),
+        }
+        if batch.len() == MAX_IMPORT_BATCH {
+            report(&session.import(&batch)?);
+            batch.clear();
+        }
+    }
+    if !batch.is_empty() {
+        report(&session.import(&batch)?);
+    }
+    let counts = session.counts();
+    if let Some(e) = input_error {
+        close_journal(&st)?;
+        println!("{counts}");
+        return Err(format!(
+            "{}: the input cannot be read further ({e}); the records before it were imported",
+            a.file.display()
+        )
+        .into());
+    }
+    if a.full {
+        let missing = session.missing()?;
+        if a.list_missing {
+            for id in &missing {
+                println!("{id}");
+            }
+        }
+        println!("missing {}", missing.len());
+        if a.delete_missing && !missing.is_empty() {
+            if counts.refused > 0 {
+                eprintln!(
+                    "not deleting the missing records: {} records of the file were refused, \
+                     so the file is not known to be the whole stock",
+                    counts.refused
+                );
+            } else {
+                let n = session.delete_missing(&missing)?;
+                println!("deleted {n}");
+            }
+        }
+    }
+    close_journal(&st)?;
+    println!("{counts}");
+    Ok(if counts.refused > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// `fldm hub expire`: delete (or with `--dry-run` count) the records whose
+/// deletion deadline has passed. Prints counts only: `RULE_ID: N` per
+/// rule with due records, then `expired N` (`due N (dry run)`).
+fn expire(a: ExpireArgs) -> CmdResult {
+    let today = match &a.today {
+        Some(t) => fldm_core::date::Datum::parse(t).map_err(|k| format!("--today: {k}"))?,
+        None => fldm_core::policy::today_utc()?,
+    };
+    let cfg = fldm_hub::config::HubConfig::load(&a.config)?;
+    let st = fldm_hub::open_offline(&cfg)?;
+    let report = fldm_hub::lifecycle::expire(&st, today, a.dry_run)?;
+    close_journal(&st)?;
+    for (rule, n) in &report.per_rule {
+        println!("{rule}: {n}");
+    }
+    if report.dry_run {
+        println!("due {} (dry run)", report.total);
+    } else {
+        println!("expired {}", report.total);
+    }
+    Ok(ExitCode::SUCCESS)
 }

@@ -67,6 +67,12 @@ enum Command {
     Changes(cmd_client::ChangesArgs),
     /// Write back many addresses (housing office) with a progress bar; safe to re-run.
     SyncAddresses(cmd_client::SyncAddressesArgs),
+    /// Bulk-import records (owning office) from JSON lines or an XML list; safe to re-run.
+    Import(cmd_client::ImportArgs),
+    /// Delete a record (owning office) with a reason code.
+    Delete(cmd_client::DeleteArgs),
+    /// Merge a duplicate record into the surviving one (owning office).
+    Merge(cmd_client::MergeArgs),
     #[cfg(feature = "synth")]
     /// Benchmarks that print a ratio against a baseline measured in the same run.
     #[command(subcommand)]
@@ -90,6 +96,9 @@ fn main() -> ExitCode {
         Command::Search(a) => cmd_client::search(a),
         Command::Changes(a) => cmd_client::changes(a),
         Command::SyncAddresses(a) => cmd_client::sync_addresses(a),
+        Command::Import(a) => cmd_client::import(a),
+        Command::Delete(a) => cmd_client::delete(a),
+        Command::Merge(a) => cmd_client::merge(a),
         #[cfg(feature = "synth")]
         Command::Bench(c) => bench::run(c),
     };

@@ -6,14 +6,19 @@
 
 use std::sync::Arc;
 
-use fldm_core::record::Anschrift;
+use std::path::Path;
+
+use fldm_core::codec::import::ImportFormat;
+use fldm_core::lifecycle::DeletionReason;
+use fldm_core::record::{Anschrift, Person};
 use fldm_core::wire::{
     AccessReport, ChangeEntry, ChangesPage, Correction, CorrectionReport, CorrectionStatus,
-    Disclosure, Health, SearchRequest, SearchResponse, WriteResult,
+    DeleteResult, Disclosure, Health, ImportCounts, MergeResult, SearchRequest, SearchResponse,
+    Tombstone, WriteResult,
 };
 
 use crate::builder::HubClientBuilder;
-use crate::client::{BulkReport, Context};
+use crate::client::{BulkReport, Context, ImportReport, LocalAction};
 use crate::error::{Error, Result};
 
 /// Blocking hub client. Thread-safe: one client may be used from many
@@ -150,6 +155,78 @@ impl HubClient {
         progress: impl FnMut(usize, usize),
     ) -> BulkReport {
         self.block_on(|c| c.sync_addresses(batch_id, updates, ctx, concurrency, progress))
+    }
+
+    /// See [`crate::HubClient::create_person`].
+    pub fn create_person(&self, person: &Person, ctx: &Context) -> Result<WriteResult> {
+        self.block_on(|c| c.create_person(person, ctx))
+    }
+
+    /// See [`crate::HubClient::update_person`].
+    pub fn update_person(
+        &self,
+        patch: &Person,
+        expected_version: Option<u64>,
+        ctx: &Context,
+    ) -> Result<WriteResult> {
+        self.block_on(|c| c.update_person(patch, expected_version, ctx))
+    }
+
+    /// See [`crate::HubClient::delete_person`].
+    pub fn delete_person(
+        &self,
+        fldm_id: &str,
+        reason: DeletionReason,
+        ctx: &Context,
+    ) -> Result<DeleteResult> {
+        self.block_on(|c| c.delete_person(fldm_id, reason, ctx))
+    }
+
+    /// See [`crate::HubClient::merge_persons`].
+    pub fn merge_persons(
+        &self,
+        survivor: &str,
+        duplicate: &str,
+        ctx: &Context,
+    ) -> Result<MergeResult> {
+        self.block_on(|c| c.merge_persons(survivor, duplicate, ctx))
+    }
+
+    /// See [`crate::HubClient::import_persons`].
+    pub fn import_persons(
+        &self,
+        records: impl IntoIterator<Item = Person>,
+        ctx: &Context,
+    ) -> Result<ImportReport> {
+        self.block_on(|c| c.import_persons(records, ctx))
+    }
+
+    /// See [`crate::HubClient::import_file`].
+    pub fn import_file(
+        &self,
+        path: impl AsRef<Path>,
+        format: Option<ImportFormat>,
+        ctx: &Context,
+        progress: impl FnMut(&ImportCounts),
+    ) -> Result<ImportReport> {
+        self.block_on(|c| c.import_file(path, format, ctx, progress))
+    }
+
+    /// See [`crate::HubClient::acknowledge_deletion`] (no network).
+    pub fn acknowledge_deletion(
+        &self,
+        fldm_id: &str,
+        tombstone: &Tombstone,
+        action: LocalAction,
+        ctx: &Context,
+    ) -> Result<()> {
+        self.inner
+            .acknowledge_deletion(fldm_id, tombstone, action, ctx)
+    }
+
+    /// Whether this client writes a client-stage journal.
+    pub fn has_journal(&self) -> bool {
+        self.inner.has_journal()
     }
 
     /// Entries in the client journal.

@@ -5,11 +5,16 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use fldm_core::audit::{Journal, JournalOptions, PseudonymKey, SigningKey};
+use fldm_core::wire::MAX_IMPORT_BATCH;
 use fldm_core::wire::headers::Rule;
 
 use crate::audit::ClientJournal;
 use crate::client::{HubClient, Inner};
 use crate::error::{Error, Result};
+
+/// Records per request of a bulk import unless
+/// [`HubClientBuilder::import_batch_size`] says otherwise.
+pub const DEFAULT_IMPORT_BATCH: usize = 5_000;
 
 /// Retries of idempotent calls: exponential backoff from `initial_backoff`,
 /// doubling up to `max_backoff`, at most `max_attempts` attempts in all.
@@ -94,6 +99,7 @@ pub struct HubClientBuilder {
     retry: RetryPolicy,
     journal: JournalSetting,
     checkpoint_interval: u64,
+    import_batch_size: usize,
 }
 
 impl HubClientBuilder {
@@ -112,6 +118,7 @@ impl HubClientBuilder {
             retry: RetryPolicy::default(),
             journal: JournalSetting::Unset,
             checkpoint_interval: 1000,
+            import_batch_size: DEFAULT_IMPORT_BATCH,
         }
     }
 
@@ -181,6 +188,16 @@ impl HubClientBuilder {
         self
     }
 
+    /// Records per request of a bulk import (default
+    /// [`DEFAULT_IMPORT_BATCH`], at most
+    /// [`MAX_IMPORT_BATCH`](fldm_core::wire::MAX_IMPORT_BATCH); `build`
+    /// refuses 0 and larger values, naming `import_batch_size`). Each
+    /// batch is one request and one hub transaction.
+    pub fn import_batch_size(mut self, n: usize) -> Self {
+        self.import_batch_size = n;
+        self
+    }
+
     /// Write the client-stage audit journal into `dir` (created if needed).
     /// A pseudonym key is generated there on first use (`pseudonym.key`,
     /// readable by the owner only) unless one is given.
@@ -239,6 +256,12 @@ impl HubClientBuilder {
             what: what.to_string(),
             message,
         };
+        if self.import_batch_size == 0 || self.import_batch_size > MAX_IMPORT_BATCH {
+            return Err(cfg_err(
+                "import_batch_size",
+                format!("must be between 1 and {MAX_IMPORT_BATCH}"),
+            ));
+        }
         let base = self.base_url.trim_end_matches('/').to_string();
         let url = reqwest::Url::parse(&base).map_err(|e| cfg_err("base_url", e.to_string()))?;
         if url.scheme() != "https" {
@@ -342,6 +365,7 @@ impl HubClientBuilder {
             retry: self.retry,
             timeout: self.timeout,
             journal,
+            import_batch_size: self.import_batch_size,
         }
         .into())
     }

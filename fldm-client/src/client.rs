@@ -4,9 +4,11 @@
 //! report are in [`writes`], the change feed in [`feed`].
 
 mod feed;
+mod lifecycle;
 mod writes;
 
 pub use feed::ChangeFeed;
+pub use lifecycle::{ChangeEvent, ImportReport, LocalAction};
 pub use writes::BulkReport;
 
 use std::sync::Arc;
@@ -87,6 +89,8 @@ pub(crate) struct Inner {
     pub(crate) retry: RetryPolicy,
     pub(crate) timeout: Duration,
     pub(crate) journal: Option<Arc<ClientJournal>>,
+    /// Records per import request.
+    pub(crate) import_batch_size: usize,
 }
 
 impl From<Inner> for HubClient {
@@ -117,7 +121,16 @@ struct Call<'a> {
     idempotency_key: Option<String>,
     audit_op: AuditOp,
     criteria: Vec<(&'static str, String)>,
-    subject: Option<String>,
+    /// The persons the call is about (journaled even if it fails); empty:
+    /// the persons whose records arrived.
+    subjects: Vec<String>,
+    /// Media type of `body` (default `application/json`).
+    content_type: &'static str,
+    /// Further request headers (e.g. `If-Match`).
+    headers: Vec<(&'static str, String)>,
+    /// Reason code journaled when the call succeeds (e.g. a deletion
+    /// reason).
+    reason: Option<String>,
 }
 
 impl<'a> Call<'a> {
@@ -131,7 +144,10 @@ impl<'a> Call<'a> {
             idempotency_key: None,
             audit_op: AuditOp::Query,
             criteria: Vec::new(),
-            subject: None,
+            subjects: Vec::new(),
+            content_type: "application/json",
+            headers: Vec::new(),
+            reason: None,
         }
     }
 }
@@ -295,9 +311,12 @@ impl HubClient {
             if let Some(k) = &call.idempotency_key {
                 req = req.header(headers::IDEMPOTENCY_KEY, k);
             }
+            for (name, value) in &call.headers {
+                req = req.header(*name, value);
+            }
             if let Some(b) = &call.body {
                 req = req
-                    .header(reqwest::header::CONTENT_TYPE, "application/json")
+                    .header(reqwest::header::CONTENT_TYPE, call.content_type)
                     .body(b.clone());
             }
             let result = match req.send().await {
@@ -346,6 +365,27 @@ impl HubClient {
         }
     }
 
+    /// Refuse a call whose context the hub would refuse, before anything
+    /// leaves the process: no purpose, or a header value outside its rule.
+    fn check_context(&self, c: &Context, request_id: &str) -> Result<()> {
+        if c.purpose.trim().is_empty() {
+            // AZRG § 10 Abs. 1: no request without a purpose. Refused
+            // here, before anything leaves the process, with the same
+            // error the hub would answer.
+            return Err(Error::MissingContext {
+                code: ProblemCode::MissingPurpose,
+                message: "every request must state its purpose (Abrufzweck)".into(),
+                request_id: request_id.to_string(),
+            });
+        }
+        check_header(&Rule::USER, &self.inner.user)?;
+        check_header(&Rule::PURPOSE, &c.purpose)?;
+        if let Some(case) = &c.case_reference {
+            check_header(&Rule::CASE, case)?;
+        }
+        check_header(&Rule::REQUEST_ID, request_id)
+    }
+
     /// Execute a call, decode the answer with `decode`, write the client
     /// journal record, and only then hand the value out.
     async fn execute<T>(
@@ -358,22 +398,7 @@ impl HubClient {
             .and_then(|c| c.request_id.clone())
             .unwrap_or_else(new_request_id);
         if let Some(c) = ctx {
-            if c.purpose.trim().is_empty() {
-                // AZRG § 10 Abs. 1: no request without a purpose. Refused
-                // here, before anything leaves the process, with the same
-                // error the hub would answer.
-                return Err(Error::MissingContext {
-                    code: ProblemCode::MissingPurpose,
-                    message: "every request must state its purpose (Abrufzweck)".into(),
-                    request_id,
-                });
-            }
-            check_header(&Rule::USER, &self.inner.user)?;
-            check_header(&Rule::PURPOSE, &c.purpose)?;
-            if let Some(case) = &c.case_reference {
-                check_header(&Rule::CASE, case)?;
-            }
-            check_header(&Rule::REQUEST_ID, &request_id)?;
+            self.check_context(c, &request_id)?;
         }
         if let Some(k) = &call.idempotency_key {
             check_header(&Rule::IDEMPOTENCY_KEY, k)?;
@@ -385,7 +410,7 @@ impl HubClient {
                     Ok((v, received)),
                     Some(a.body),
                     OutcomeKind::Permitted,
-                    None,
+                    call.reason.clone(),
                 ),
                 Err(e) => (
                     Err(e),
@@ -417,10 +442,10 @@ impl HubClient {
                 case_reference: c.case_reference.clone(),
                 request_id: request_id.clone(),
                 // The person asked about, else the persons whose records arrived.
-                subjects: match (&call.subject, received) {
-                    (Some(s), _) => vec![s.clone()],
-                    (None, Some(r)) => r.subjects.clone(),
-                    (None, None) => Vec::new(),
+                subjects: match received {
+                    _ if !call.subjects.is_empty() => call.subjects.clone(),
+                    Some(r) => r.subjects.clone(),
+                    None => Vec::new(),
                 },
                 disclosed: received.map(|r| r.attributes.clone()).unwrap_or_default(),
                 outcome,
@@ -460,7 +485,7 @@ impl HubClient {
     pub async fn get_person(&self, fldm_id: &str, ctx: &Context) -> Result<Disclosure> {
         let id = parse_fldm_id(fldm_id)?;
         let mut call = Call::new(Method::GET, format!("/persons/{id}"), Some(ctx));
-        call.subject = Some(id.to_string());
+        call.subjects = vec![id.to_string()];
         self.execute(call, Self::disclosure_decoder).await
     }
 

@@ -43,7 +43,9 @@ mod builder;
 mod client;
 mod error;
 
-pub use builder::{HubClientBuilder, RetryPolicy};
-pub use client::{BulkReport, ChangeFeed, Context, HubClient};
+pub use builder::{DEFAULT_IMPORT_BATCH, HubClientBuilder, RetryPolicy};
+pub use client::{
+    BulkReport, ChangeEvent, ChangeFeed, Context, HubClient, ImportReport, LocalAction,
+};
 pub use error::{Error, Result};
 pub use fldm_core::wire;

@@ -13,6 +13,10 @@
 //! checkpoint_interval = 1000               # signed checkpoint every N audit entries
 //! owner_office = "auslaenderbehoerde"      # owner of seeded records (optional)
 //! max_body_bytes = 1048576                 # optional, request body limit
+//!
+//! [expiry]                                 # optional: the deletion-deadline sweep
+//! enabled = true                           # default true
+//! interval_hours = 24                      # default 24
 //! ```
 //!
 //! Relative paths are resolved against the directory of the configuration
@@ -64,6 +68,42 @@ pub struct HubConfig {
     /// Largest accepted request body in bytes.
     #[serde(default = "default_max_body_bytes")]
     pub max_body_bytes: usize,
+    /// The sweep that deletes records whose deletion deadline has passed
+    /// (`fldm hub serve`; see [`crate::lifecycle::expire`]).
+    #[serde(default)]
+    pub expiry: ExpiryConfig,
+}
+
+/// Default hours between two deletion-deadline sweeps.
+pub const DEFAULT_EXPIRY_INTERVAL_HOURS: u64 = 24;
+
+/// The `[expiry]` table: the deletion-deadline sweep of a serving hub.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExpiryConfig {
+    /// Whether the sweep runs (default `true`).
+    #[serde(default = "default_true")]
+    pub enabled: bool,
+    /// Hours between sweeps (default 24); the first runs shortly after
+    /// the start.
+    #[serde(default = "default_expiry_interval_hours")]
+    pub interval_hours: u64,
+}
+
+impl Default for ExpiryConfig {
+    fn default() -> Self {
+        ExpiryConfig {
+            enabled: true,
+            interval_hours: DEFAULT_EXPIRY_INTERVAL_HOURS,
+        }
+    }
+}
+
+fn default_true() -> bool {
+    true
+}
+fn default_expiry_interval_hours() -> u64 {
+    DEFAULT_EXPIRY_INTERVAL_HOURS
 }
 
 fn default_checkpoint_interval() -> u64 {
@@ -114,6 +154,12 @@ impl HubConfig {
             return Err(ConfigError::Parse {
                 path: source_name.to_path_buf(),
                 message: "max_body_bytes must be at least 1".into(),
+            });
+        }
+        if config.expiry.interval_hours == 0 {
+            return Err(ConfigError::Parse {
+                path: source_name.to_path_buf(),
+                message: "expiry.interval_hours must be at least 1".into(),
             });
         }
         Ok(config)
@@ -173,9 +219,24 @@ pseudonym_key = "pseudonym.hex"
         let mut c = HubConfig::from_toml(text, Path::new("hub.toml")).expect("config");
         assert_eq!(c.checkpoint_interval, DEFAULT_CHECKPOINT_INTERVAL);
         assert_eq!(c.owner_office, "auslaenderbehoerde");
+        assert_eq!(c.expiry, ExpiryConfig::default());
         c.resolve_relative_to(Path::new("/srv/hub"));
         assert_eq!(c.tls_certificate, Path::new("/srv/hub/pki/hub.pem"));
         assert_eq!(c.client_ca, Path::new("/etc/fldm/ca.pem"));
+    }
+
+    #[test]
+    fn expiry_table() {
+        let base = "listen = \"127.0.0.1:0\"\ntls_certificate = \"a\"\ntls_key = \"a\"\n\
+                    client_ca = \"a\"\npolicy = \"a\"\ndatabase = \"a\"\naudit_dir = \"a\"\n\
+                    audit_signing_key = \"a\"\npseudonym_key = \"a\"\n";
+        let off = format!("{base}[expiry]\nenabled = false\n");
+        let c = HubConfig::from_toml(&off, Path::new("h.toml")).expect("config");
+        assert!(!c.expiry.enabled);
+        assert_eq!(c.expiry.interval_hours, 24);
+        let zero = format!("{base}[expiry]\ninterval_hours = 0\n");
+        let e = HubConfig::from_toml(&zero, Path::new("h.toml")).expect_err("zero");
+        assert!(e.to_string().contains("interval_hours"), "{e}");
     }
 
     #[test]

@@ -20,7 +20,11 @@
 //!   [`OfficeIdentity`];
 //! - [`store`] for tools that open the database directly, and
 //!   [`load_persons`] to fill it with persons (the CLI passes a synthetic
-//!   population from `fldm-synth`, which this crate does not link).
+//!   population from `fldm-synth`, which this crate does not link);
+//! - [`lifecycle`]: bulk import, deletion, merge and deletion deadlines,
+//!   shared by the endpoints and by the commands that work on the hub's
+//!   database directly ([`open_offline`], which takes the journal's
+//!   [`JournalLock`]).
 //!
 //! The protocol handlers and the audit-record facts are internal.
 
@@ -30,12 +34,14 @@
 mod api;
 mod audit_log;
 pub mod config;
+pub mod lifecycle;
 pub mod server;
 pub mod store;
 
 pub use api::{AppState, OfficeIdentity};
+pub use audit_log::{JOURNAL_LOCK_FILE, JournalLock, JournalLockError};
 pub use config::HubConfig;
-pub use server::{Hub, HubError, RunningHub, load_persons, serve};
+pub use server::{Hub, HubError, RunningHub, load_persons, open_offline, serve};
 
 // The README's example is compiled as a doctest.
 #[cfg(doctest)]

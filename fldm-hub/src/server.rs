@@ -55,6 +55,10 @@ pub enum HubError {
     /// The database.
     #[error("store: {0}")]
     Store(#[from] StoreError),
+    /// Another process (or another hub of this process) writes the audit
+    /// journal.
+    #[error(transparent)]
+    JournalLock(#[from] crate::audit_log::JournalLockError),
     /// Binding the listen address or starting the runtime.
     #[error("{context}: {source}")]
     Io {
@@ -79,6 +83,16 @@ pub struct RunningHub {
     task: tokio::task::JoinHandle<()>,
 }
 
+/// Open what a hub works on — policy, keys, the audit journal (taking its
+/// [`JournalLock`](crate::JournalLock)) and the database — without serving:
+/// for commands that work on the hub's database directly
+/// (`fldm hub import`, `fldm hub expire`). Fails with
+/// [`HubError::JournalLock`] while a hub or another such command holds
+/// the journal. Blocking.
+pub fn open_offline(config: &HubConfig) -> Result<AppState, HubError> {
+    open_state(config)
+}
+
 fn open_state(config: &HubConfig) -> Result<AppState, HubError> {
     let policy = Policy::load(&config.policy)?;
     let signing = SigningKey::load(&config.audit_signing_key)?;
@@ -88,6 +102,9 @@ fn open_state(config: &HubConfig) -> Result<AppState, HubError> {
         context: format!("creating audit directory {}", config.audit_dir.display()),
         source,
     })?;
+    // Before the journal is opened: opening truncates a torn tail, which
+    // could be another writer's append in flight.
+    let journal_lock = crate::audit_log::JournalLock::acquire(&config.audit_dir)?;
     let (journal, _report) = Journal::open(
         &config.audit_dir,
         JournalOptions {
@@ -120,6 +137,7 @@ fn open_state(config: &HubConfig) -> Result<AppState, HubError> {
         pseudonym,
         max_body_bytes: config.max_body_bytes,
         audit_fault: std::sync::atomic::AtomicBool::new(false),
+        _journal_lock: journal_lock,
     })
 }
 
@@ -291,12 +309,70 @@ pub fn serve(config: HubConfig) -> Result<(), HubError> {
             source,
         })?;
     rt.block_on(async move {
+        let expiry = config.expiry.clone();
         let hub = Hub::start(config).await?;
         eprintln!("fldm hub listening on https://{}", hub.local_addr());
+        let sweep = start_expiry_sweep(Arc::clone(hub.state()), &expiry);
         wait_for_signal().await;
+        if let Some(sweep) = sweep {
+            sweep.abort();
+        }
         hub.shutdown().await;
         Ok(())
     })
+}
+
+/// How long after the start the first deletion-deadline sweep runs.
+pub const FIRST_SWEEP_DELAY: Duration = Duration::from_secs(2);
+
+/// Start the deletion-deadline sweep of a serving hub (the `[expiry]`
+/// table; `None` when it is switched off): [`crate::lifecycle::expire`]
+/// for today (UTC) [`FIRST_SWEEP_DELAY`] after the start and then every
+/// `interval_hours`. Each sweep logs one line with counts only (per
+/// deletion rule and in all) to standard error; a failed sweep logs its
+/// error, which names no person, and the next one runs as planned. Abort
+/// the returned task to stop it. Needs a tokio runtime.
+pub fn start_expiry_sweep(
+    state: Arc<AppState>,
+    expiry: &crate::config::ExpiryConfig,
+) -> Option<tokio::task::JoinHandle<()>> {
+    if !expiry.enabled {
+        return None;
+    }
+    let every = Duration::from_secs(expiry.interval_hours.saturating_mul(3600));
+    Some(tokio::spawn(async move {
+        tokio::time::sleep(FIRST_SWEEP_DELAY).await;
+        loop {
+            let st = Arc::clone(&state);
+            let result = tokio::task::spawn_blocking(move || {
+                let today = fldm_core::policy::today_utc()?;
+                crate::lifecycle::expire(&st, today, false)
+            })
+            .await;
+            match result {
+                Ok(Ok(report)) => {
+                    let rules: Vec<String> = report
+                        .per_rule
+                        .iter()
+                        .map(|(id, n)| format!("{id}: {n}"))
+                        .collect();
+                    eprintln!(
+                        "fldm hub: expiry sweep: expired {} of {} records{}",
+                        report.total,
+                        report.scanned,
+                        if rules.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" ({})", rules.join(", "))
+                        }
+                    );
+                }
+                Ok(Err(e)) => eprintln!("fldm hub: expiry sweep failed: {e}"),
+                Err(_) => eprintln!("fldm hub: expiry sweep failed: task ended"),
+            }
+            tokio::time::sleep(every).await;
+        }
+    }))
 }
 
 async fn wait_for_signal() {

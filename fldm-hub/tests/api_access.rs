@@ -246,11 +246,7 @@ async fn bad_requests_get_problem_responses_and_are_logged() {
     // Unknown route, wrong method, unknown person, bad id.
     let (s, v) = send_as(wa.get(t.url("/v1/nothing")), "wohnungsamt").await;
     assert_eq!((s, v["code"].as_str()), (404, Some("not_found")));
-    let (s, v) = send_as(
-        wa.delete(t.url(&format!("/v1/persons/{id}"))),
-        "wohnungsamt",
-    )
-    .await;
+    let (s, v) = send_as(wa.put(t.url(&format!("/v1/persons/{id}"))), "wohnungsamt").await;
     assert_eq!((s, v["code"].as_str()), (405, Some("method_not_allowed")));
     let (s, v) = send_as(wa.get(t.url("/v1/persons/PNOSUCHPERSON")), "wohnungsamt").await;
     assert_eq!((s, v["code"].as_str()), (404, Some("not_found")));

@@ -42,7 +42,7 @@ async fn every_documented_operation_is_served() {
     let t = start(1).await;
     let id = t.seeded_ids(1).remove(0);
     let paths = documented();
-    assert_eq!(paths.len(), 14, "{paths:?}");
+    assert_eq!(paths.len(), 16, "{paths:?}");
     let c = t.client("datenschutz");
     for (path, methods) in &paths {
         assert!(!methods.is_empty(), "{path} documents no method");
@@ -417,6 +417,73 @@ async fn responses_match_the_documented_schemas() {
             .await;
         assert_eq!(s, expected, "{office}: {status}");
     }
+    // The record life cycle: an import, a deletion, a merge; their
+    // tombstones are in the feeds checked below.
+    let lifecycle = [
+        (
+            abh,
+            "post",
+            "/v1/persons/batch",
+            "/v1/persons/batch".to_string(),
+            Some(
+                j!({"azr_nummer": "230517000901", "grundpersonalien": {"familienname": "Nasser"}}),
+            ),
+            "i1",
+            200,
+        ),
+        (
+            wa,
+            "post",
+            "/v1/persons/batch",
+            "/v1/persons/batch".to_string(),
+            Some(j!({"azr_nummer": "230517000902"})),
+            "i2",
+            403,
+        ),
+        (
+            abh,
+            "delete",
+            "/v1/persons/{fldm_id}",
+            format!("/v1/persons/{}?reason=tod", people[1].fldm_id.as_str()),
+            None,
+            "x1",
+            200,
+        ),
+        (
+            abh,
+            "delete",
+            "/v1/persons/{fldm_id}",
+            format!(
+                "/v1/persons/{}?reason=unbekannt",
+                people[4].fldm_id.as_str()
+            ),
+            None,
+            "x2",
+            422,
+        ),
+        (
+            abh,
+            "post",
+            "/v1/persons/{fldm_id}/merge",
+            format!("/v1/persons/{}/merge", people[2].fldm_id.as_str()),
+            Some(j!({"duplicate": people[3].fldm_id.as_str()})),
+            "m1",
+            200,
+        ),
+    ];
+    for (office, method, template, actual, body, key, expected) in lifecycle {
+        let (s, v) = ck
+            .check(
+                office,
+                method,
+                template,
+                &actual,
+                body,
+                &[("Idempotency-Key", key)],
+            )
+            .await;
+        assert_eq!(s, expected, "{office}: {method} {actual}: {v}");
+    }
     // Reads of the other resources, then problems: (office, documented
     // path, requested path, expected status).
     let unreadable = format!("/v1/persons/{nid}");
@@ -451,7 +518,7 @@ async fn responses_match_the_documented_schemas() {
         .check(abh, "post", "/v1/persons", "/v1/persons", Some(j!({})), &[])
         .await;
     assert_eq!(s, 400);
-    assert_eq!(ck.checked.len(), 30 * 5 + 22);
+    assert_eq!(ck.checked.len(), 30 * 5 + 22 + 5);
     t.stop_and_verify().await;
 }
 

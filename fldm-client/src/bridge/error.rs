@@ -241,7 +241,7 @@ fn core_kind(e: &fldm_core::Error) -> ErrorKind {
         E::Json { .. } => ErrorKind::Json,
         E::Xml { .. } => ErrorKind::Xml,
         E::Record { source, .. } => match core_kind(source) {
-            k @ (ErrorKind::Json | ErrorKind::Xml) => k,
+            k @ (ErrorKind::Json | ErrorKind::Xml | ErrorKind::Io) => k,
             _ => ErrorKind::InvalidInput,
         },
         E::CodeList { .. } => ErrorKind::CodeList,

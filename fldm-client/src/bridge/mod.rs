@@ -38,4 +38,4 @@ pub use local::{
     parse_json, parse_operation, permit, to_json, verify_bundle, verify_dir,
 };
 pub use options::{ClientOptions, Profile};
-pub use request::{DEFAULT_PAGE_LIMIT, Request, Response, call_json};
+pub use request::{ActionArg, DEFAULT_PAGE_LIMIT, FormatArg, Request, Response, call_json};

@@ -4,16 +4,49 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use fldm_core::record::Anschrift;
+use fldm_core::codec::import::{ImportFormat, person_from_import_json};
+use fldm_core::lifecycle::DeletionReason;
+use fldm_core::record::{Anschrift, Person};
 use fldm_core::wire::{CorrectionReport, CorrectionStatus, SearchRequest};
 
 use super::error::{Error, Result};
 use super::local::{context, to_json};
 use super::view::{
-    AccessReport, ChangesPage, Correction, CorrectionsView, Disclosure, Health, SearchResult,
-    WriteResult,
+    AccessReport, AcknowledgementView, ChangesPage, Correction, CorrectionsView, DeleteResult,
+    Disclosure, Health, ImportReportView, MergeResult, SearchResult, Tombstone, WriteResult,
 };
 use crate::blocking::HubClient;
+use crate::client::LocalAction;
+
+/// The input format of `import_file`: `json` (JSON lines) or `xml`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FormatArg {
+    /// JSON lines, one record per line.
+    Json,
+    /// An XML list document (`<fldm:personen>`).
+    Xml,
+}
+
+impl From<FormatArg> for ImportFormat {
+    fn from(f: FormatArg) -> Self {
+        match f {
+            FormatArg::Json => ImportFormat::JsonLines,
+            FormatArg::Xml => ImportFormat::Xml,
+        }
+    }
+}
+
+/// What a receiver did with its copy (`acknowledge_deletion`): `deleted`
+/// or `relinked` (then `to` names the record it is linked to).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActionArg {
+    /// The local copy was deleted.
+    Deleted,
+    /// The local copy was relinked to the survivor of a merge.
+    Relinked,
+}
 
 /// Entries per page of `changes_page` when the request names no `limit`.
 pub const DEFAULT_PAGE_LIMIT: u32 = 500;
@@ -116,6 +149,92 @@ pub enum Request {
         /// The person.
         fldm_id: String,
     },
+    /// Bulk import of records (owning office), keyed by AZR-Nummer, else
+    /// Aktenzeichen; sent in batches. Answer: [`ImportReportView`].
+    ImportPersons {
+        /// Purpose (Abrufzweck).
+        purpose: String,
+        /// Case reference (Geschäftszeichen).
+        case_reference: Option<String>,
+        /// The records, each a record's JSON object (`fldm_id` not
+        /// needed). A record that cannot be decoded is refused locally
+        /// with its index, field and reason `invalid`.
+        records: Vec<Value>,
+    },
+    /// Bulk import of a file: JSON lines or an XML list. Answer:
+    /// [`ImportReportView`].
+    ImportFile {
+        /// Purpose (Abrufzweck).
+        purpose: String,
+        /// Case reference (Geschäftszeichen).
+        case_reference: Option<String>,
+        /// The file.
+        path: String,
+        /// `json` or `xml` (default: from the file name, `.xml` is XML).
+        format: Option<FormatArg>,
+    },
+    /// Create a record (owning office); the hub assigns the FLDM id.
+    CreatePerson {
+        /// Purpose (Abrufzweck).
+        purpose: String,
+        /// Case reference (Geschäftszeichen).
+        case_reference: Option<String>,
+        /// The record's JSON object (`fldm_id` not needed).
+        record: Value,
+    },
+    /// Update a record (owning office) with a partial record.
+    UpdatePerson {
+        /// Purpose (Abrufzweck).
+        purpose: String,
+        /// Case reference (Geschäftszeichen).
+        case_reference: Option<String>,
+        /// The partial record; its `fldm_id` names the record.
+        record: Value,
+        /// Refuse the update unless the record has this version.
+        expected_version: Option<u64>,
+    },
+    /// Delete a record (owning office) with a reason code.
+    DeletePerson {
+        /// Purpose (Abrufzweck).
+        purpose: String,
+        /// Case reference (Geschäftszeichen).
+        case_reference: Option<String>,
+        /// The person.
+        fldm_id: String,
+        /// `frist`, `wegzug`, `einbuergerung`, `tod`, `ausreise`,
+        /// `doppelerfassung`, `berichtigung`, `abgang` or `sonstiges`.
+        reason: DeletionReason,
+    },
+    /// Merge a duplicate into the surviving record (owning office).
+    MergePersons {
+        /// Purpose (Abrufzweck).
+        purpose: String,
+        /// Case reference (Geschäftszeichen).
+        case_reference: Option<String>,
+        /// The record that stays.
+        survivor: String,
+        /// The record that is deleted (`doppelerfassung`).
+        duplicate: String,
+    },
+    /// Journal that this office acted on a tombstone (no network).
+    AcknowledgeDeletion {
+        /// Purpose (Abrufzweck).
+        purpose: String,
+        /// Case reference (Geschäftszeichen).
+        case_reference: Option<String>,
+        /// The deleted person.
+        fldm_id: String,
+        /// The tombstone's reason code.
+        reason: DeletionReason,
+        /// The tombstone's time.
+        at: String,
+        /// The tombstone's survivor (merges).
+        merged_into: Option<String>,
+        /// `deleted` or `relinked`.
+        action: ActionArg,
+        /// `relinked` only: the FLDM id the copy is now linked to.
+        to: Option<String>,
+    },
 }
 
 /// The answer to a [`Request`]: the hub's view, as JSON the view's own form.
@@ -138,6 +257,14 @@ pub enum Response {
     ChangesPage(ChangesPage),
     /// `access_report`.
     AccessReport(AccessReport),
+    /// `import_persons`, `import_file`.
+    Import(ImportReportView),
+    /// `delete_person`.
+    Delete(DeleteResult),
+    /// `merge_persons`.
+    Merge(MergeResult),
+    /// `acknowledge_deletion`.
+    Acknowledgement(AcknowledgementView),
 }
 
 impl Response {
@@ -274,8 +401,160 @@ impl Request {
             } => Response::AccessReport(
                 client.access_report(fldm_id, &context(purpose, case_reference.as_deref()))?,
             ),
+            R::ImportPersons {
+                purpose,
+                case_reference,
+                records,
+            } => {
+                let ctx = context(purpose, case_reference.as_deref());
+                Response::Import(import_values(client, records, &ctx)?)
+            }
+            R::ImportFile {
+                purpose,
+                case_reference,
+                path,
+                format,
+            } => {
+                let ctx = context(purpose, case_reference.as_deref());
+                let format = format.map(ImportFormat::from);
+                let report = client.import_file(path, format, &ctx, |_| {})?;
+                Response::Import(ImportReportView::from(&report))
+            }
+            R::CreatePerson {
+                purpose,
+                case_reference,
+                record,
+            } => {
+                let p = person_from_import_json(&record.to_string())?;
+                Response::Write(
+                    client.create_person(&p, &context(purpose, case_reference.as_deref()))?,
+                )
+            }
+            R::UpdatePerson {
+                purpose,
+                case_reference,
+                record,
+                expected_version,
+            } => {
+                if !record.get("fldm_id").is_some_and(Value::is_string) {
+                    return Err(Error::request(
+                        "record.fldm_id",
+                        "update_person needs the record's \"fldm_id\"",
+                    ));
+                }
+                let p: Person = super::local::parse_json(&record.to_string())?;
+                Response::Write(client.update_person(
+                    &p,
+                    *expected_version,
+                    &context(purpose, case_reference.as_deref()),
+                )?)
+            }
+            R::DeletePerson {
+                purpose,
+                case_reference,
+                fldm_id,
+                reason,
+            } => Response::Delete(client.delete_person(
+                fldm_id,
+                *reason,
+                &context(purpose, case_reference.as_deref()),
+            )?),
+            R::MergePersons {
+                purpose,
+                case_reference,
+                survivor,
+                duplicate,
+            } => Response::Merge(client.merge_persons(
+                survivor,
+                duplicate,
+                &context(purpose, case_reference.as_deref()),
+            )?),
+            R::AcknowledgeDeletion {
+                purpose,
+                case_reference,
+                fldm_id,
+                reason,
+                at,
+                merged_into,
+                action,
+                to,
+            } => {
+                let local = match (action, to) {
+                    (ActionArg::Deleted, None) => LocalAction::Deleted,
+                    (ActionArg::Relinked, Some(to)) => LocalAction::Relinked { to: to.clone() },
+                    (ActionArg::Deleted, Some(_)) => {
+                        return Err(Error::request(
+                            "to",
+                            "request field \"to\" belongs to action \"relinked\" only",
+                        ));
+                    }
+                    (ActionArg::Relinked, None) => {
+                        return Err(Error::request(
+                            "to",
+                            "request field \"to\" is required for action \"relinked\"",
+                        ));
+                    }
+                };
+                let tombstone = Tombstone {
+                    reason: *reason,
+                    at: at.clone(),
+                    merged_into: merged_into.clone(),
+                };
+                let ctx = context(purpose, case_reference.as_deref());
+                client.acknowledge_deletion(fldm_id, &tombstone, local, &ctx)?;
+                Response::Acknowledgement(AcknowledgementView {
+                    fldm_id: fldm_id.clone(),
+                    action: match action {
+                        ActionArg::Deleted => "deleted",
+                        ActionArg::Relinked => "relinked",
+                    }
+                    .to_string(),
+                    to: to.clone(),
+                    journaled: client.has_journal(),
+                })
+            }
         })
     }
+}
+
+/// Import records given as JSON values: each is decoded like a line of
+/// an import file; one that cannot be decoded is refused locally (with
+/// its index, field and reason `invalid`) and not sent.
+fn import_values(
+    client: &HubClient,
+    records: &[Value],
+    ctx: &crate::Context,
+) -> Result<ImportReportView> {
+    let mut local = Vec::new();
+    let mut good = Vec::with_capacity(records.len());
+    let mut positions = Vec::with_capacity(records.len());
+    for (i, v) in records.iter().enumerate() {
+        match person_from_import_json(&v.to_string()) {
+            Ok(p) => {
+                good.push(p);
+                positions.push(i as u64);
+            }
+            Err(e) => local.push(fldm_core::wire::ImportItem {
+                index: i as u64,
+                outcome: fldm_core::wire::ImportOutcome::Refused,
+                fldm_id: None,
+                field: e.field().map(str::to_string),
+                reason: Some(fldm_core::wire::ImportRefusal::Invalid),
+            }),
+        }
+    }
+    let mut report = client.import_persons(good, ctx)?;
+    // Indices of the sent records are positions among them: map them
+    // back to positions in `records`.
+    for item in &mut report.refused {
+        item.index = positions[item.index as usize];
+    }
+    for item in local {
+        report.counts.add(item.outcome);
+        report.refused.push(item);
+    }
+    report.refused.sort_by_key(|i| i.index);
+    Ok(ImportReportView::from(&report))
 }
 
 /// Decode, run and encode one JSON request: the whole JSON entry point.

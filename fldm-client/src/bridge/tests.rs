@@ -442,3 +442,278 @@ fn local_errors_say_where_in_the_input_they_are() {
     assert!(at.column.is_some());
     assert_eq!(at.record_index, None);
 }
+
+#[test]
+fn life_cycle_ops_decode_with_the_documented_fields() {
+    let cases = [
+        json!({"op": "import_persons", "purpose": "70", "case_reference": "ABH-1",
+               "records": [{"aktenzeichen": "ABH-1/26"}]}),
+        json!({"op": "import_file", "purpose": "70", "path": "stock.xml", "format": "xml"}),
+        json!({"op": "import_file", "purpose": "70", "path": "stock.jsonl", "format": null}),
+        json!({"op": "create_person", "purpose": "70", "record": {"aktenzeichen": "ABH-1/26"}}),
+        json!({"op": "update_person", "purpose": "70", "expected_version": 3,
+               "record": {"fldm_id": "P000000001", "aktenzeichen": "ABH-1/26"}}),
+        json!({"op": "delete_person", "purpose": "70", "fldm_id": "P000000001", "reason": "wegzug"}),
+        json!({"op": "merge_persons", "purpose": "70", "survivor": "P000000001", "duplicate": "P000000002"}),
+        json!({"op": "acknowledge_deletion", "purpose": "W01", "fldm_id": "P000000002",
+               "reason": "doppelerfassung", "at": "2026-12-03T10:00:00.000Z",
+               "merged_into": "P000000001", "action": "relinked", "to": "P000000001"}),
+        json!({"op": "acknowledge_deletion", "purpose": "W01", "fldm_id": "P000000002",
+               "reason": "tod", "at": "2026-12-03T10:00:00.000Z", "action": "deleted"}),
+    ];
+    for c in cases {
+        let r = decode(c.clone()).unwrap_or_else(|e| panic!("{c}: {e}"));
+        let back = serde_json::to_value(&r).expect("encode");
+        assert_eq!(back["op"], c["op"], "{c}");
+    }
+    match decode(
+        json!({"op": "delete_person", "purpose": "70", "fldm_id": "P1", "reason": "frist"}),
+    )
+    .expect("decode")
+    {
+        Request::DeletePerson { reason, .. } => {
+            assert_eq!(reason, fldm_core::lifecycle::DeletionReason::Frist);
+        }
+        other => panic!("decoded as {other:?}"),
+    }
+}
+
+#[test]
+fn an_unknown_reason_format_or_action_is_named_without_its_value() {
+    let (kind, field, msg) = field_of(decode(json!({
+        "op": "delete_person", "purpose": "70", "fldm_id": "P000000001", "reason": "Umzug-Müller"
+    })));
+    assert_eq!(kind, ErrorKind::InvalidArgument);
+    assert_eq!(field.as_deref(), Some("reason"));
+    assert!(!msg.contains("Müller"), "the value leaked into {msg}");
+    assert!(msg.contains("frist"), "the message lists the codes: {msg}");
+    let (_, field, _) = field_of(decode(json!({
+        "op": "import_file", "purpose": "70", "path": "a.csv", "format": "csv"
+    })));
+    assert_eq!(field.as_deref(), Some("format"));
+    let (_, field, _) = field_of(decode(json!({
+        "op": "acknowledge_deletion", "purpose": "W01", "fldm_id": "P1", "reason": "tod",
+        "at": "2026-12-03T10:00:00.000Z", "action": "ignored"
+    })));
+    assert_eq!(field.as_deref(), Some("action"));
+    let (_, field, _) = field_of(decode(json!({
+        "op": "merge_persons", "purpose": "70", "survivor": "P1"
+    })));
+    assert_eq!(field.as_deref(), Some("duplicate"));
+}
+
+#[test]
+fn the_import_report_has_one_json_form() {
+    use fldm_core::wire::{ImportCounts, ImportItem, ImportOutcome, ImportRefusal};
+    let report = crate::ImportReport {
+        counts: ImportCounts {
+            created: 2,
+            updated: 1,
+            unchanged: 0,
+            refused: 2,
+        },
+        refused: vec![
+            ImportItem {
+                index: 3,
+                outcome: ImportOutcome::Refused,
+                fldm_id: None,
+                field: Some("grundpersonalien.geburtsdatum".into()),
+                reason: Some(ImportRefusal::Invalid),
+            },
+            ImportItem {
+                index: 7,
+                outcome: ImportOutcome::Refused,
+                fldm_id: None,
+                field: None,
+                reason: Some(ImportRefusal::NotOwner),
+            },
+        ],
+        batches: 1,
+    };
+    let v = serde_json::to_value(Response::Import(view::ImportReportView::from(&report)))
+        .expect("encode");
+    assert_eq!(
+        v,
+        json!({"created": 2, "updated": 1, "unchanged": 0, "refused": 2, "batches": 1,
+               "refusals": [
+                   {"index": 3, "field": "grundpersonalien.geburtsdatum", "reason": "invalid"},
+                   {"index": 7, "field": null, "reason": "not_owner"}]})
+    );
+}
+
+/// A blocking client with a journal for a hub that is never contacted.
+fn offline_client(dir: &std::path::Path) -> crate::blocking::HubClient {
+    let pki = fldm_tls::generate_dev_pki(&[], &[("wohnungsamt", "wohnungsamt")]).expect("pki");
+    pki.write_to(dir).expect("write pki");
+    let o = ClientOptions {
+        base_url: Some("https://127.0.0.1:9".into()),
+        ca: Some(dir.join("ca.pem")),
+        cert: Some(dir.join("wohnungsamt.pem")),
+        key: Some(dir.join("wohnungsamt-key.pem")),
+        user: Some("sb-17".into()),
+        office: Some("wohnungsamt".into()),
+        journal_dir: Some(dir.join("journal")),
+        max_attempts: Some(1),
+        ..ClientOptions::default()
+    };
+    o.connect().expect("client")
+}
+
+fn journal_records(dir: &std::path::Path) -> Vec<fldm_core::audit::AuditRecord> {
+    fldm_core::audit::read_entries(dir.join("journal"))
+        .expect("journal")
+        .into_iter()
+        .filter_map(|e| match e {
+            fldm_core::audit::ReadEntry::Entry(e) => Some(e.record),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn acknowledging_a_deletion_writes_one_journal_record_and_sends_nothing() {
+    let dir = std::env::temp_dir().join(format!("fldm-bridge-{}", uuid::Uuid::new_v4()));
+    let client = offline_client(&dir);
+    let out = call_json(
+        &client,
+        &json!({"op": "acknowledge_deletion", "purpose": "W01", "case_reference": "WA-7",
+                "fldm_id": "P000000002", "reason": "doppelerfassung",
+                "at": "2026-12-03T10:00:00.000Z", "merged_into": "P000000001",
+                "action": "relinked", "to": "P000000001"})
+        .to_string(),
+    )
+    .expect("acknowledged");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(
+        v,
+        json!({"fldm_id": "P000000002", "action": "relinked", "to": "P000000001", "journaled": true})
+    );
+    call_json(
+        &client,
+        &json!({"op": "acknowledge_deletion", "purpose": "W01", "fldm_id": "P000000003",
+                "reason": "tod", "at": "2026-12-03T10:00:00.000Z", "action": "deleted"})
+        .to_string(),
+    )
+    .expect("acknowledged");
+    // Relinked without a target, or deleted with one: the request names `to`.
+    for bad in [
+        json!({"op": "acknowledge_deletion", "purpose": "W01", "fldm_id": "P000000003",
+               "reason": "tod", "at": "x", "action": "relinked"}),
+        json!({"op": "acknowledge_deletion", "purpose": "W01", "fldm_id": "P000000003",
+               "reason": "tod", "at": "x", "action": "deleted", "to": "P000000001"}),
+    ] {
+        let e = call_json(&client, &bad.to_string()).expect_err("refused");
+        assert_eq!(e.field(), Some("to"), "{bad}");
+    }
+    // No purpose: refused like every call, nothing journaled.
+    let e = call_json(
+        &client,
+        &json!({"op": "acknowledge_deletion", "purpose": " ", "fldm_id": "P000000003",
+                "reason": "tod", "at": "x", "action": "deleted"})
+        .to_string(),
+    )
+    .expect_err("no purpose");
+    assert_eq!(e.kind(), ErrorKind::MissingContext);
+    let records = journal_records(&dir);
+    let ops: Vec<(&str, Option<&str>, Option<&str>)> = records
+        .iter()
+        .map(|r| {
+            (
+                r.operation.as_str(),
+                r.outcome.reason.as_deref(),
+                r.case_reference.as_deref(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        ops,
+        vec![
+            ("combine", Some("doppelerfassung"), Some("WA-7")),
+            ("delete", Some("tod"), None)
+        ]
+    );
+    assert!(records.iter().all(|r| r.subject_ref.is_some()
+        && r.stage == fldm_core::audit::Stage::Client
+        && r.purpose == "W01"));
+    // Pseudonyms only: no FLDM id in the journal.
+    let bytes = std::fs::read(dir.join("journal/entries.log")).unwrap_or_default();
+    assert!(!String::from_utf8_lossy(&bytes).contains("P000000002"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn records_that_cannot_be_decoded_are_refused_before_anything_is_sent() {
+    let dir = std::env::temp_dir().join(format!("fldm-bridge-{}", uuid::Uuid::new_v4()));
+    let client = offline_client(&dir);
+    // Every record is refused locally, so no request goes to the (absent) hub.
+    let out = call_json(
+        &client,
+        &json!({"op": "import_persons", "purpose": "70", "records": [
+            {"aktenzeichen": "ABH-1/26", "grundpersonalien": {"geburtsdatum": "1990-02-30"}},
+            {"aktenzeichen": "ABH-2/26", "unbekannt": 1},
+            [1, 2]
+        ]})
+        .to_string(),
+    )
+    .expect("report");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(v["refused"], 3, "{v}");
+    assert_eq!(v["batches"], 0, "{v}");
+    let refusals = v["refusals"].as_array().expect("refusals");
+    let indices: Vec<u64> = refusals
+        .iter()
+        .filter_map(|r| r["index"].as_u64())
+        .collect();
+    assert_eq!(indices, vec![0, 1, 2]);
+    assert_eq!(refusals[0]["field"], "grundpersonalien.geburtsdatum");
+    assert!(refusals.iter().all(|r| r["reason"] == "invalid"));
+    assert!(!out.contains("1990"), "{out}");
+    // The same from a file, in both formats.
+    let jsonl = dir.join("stock.jsonl");
+    std::fs::write(
+        &jsonl,
+        "{\"aktenzeichen\":\"ABH-1/26\",\"x\":1}\n\n{\"azr_nummer\":\"1\"}\n",
+    )
+    .expect("write");
+    let xml = dir.join("stock.xml");
+    std::fs::write(
+        &xml,
+        "<fldm:personen xmlns:fldm=\"urn:fldm:xml:kerndatensatz:1\">\
+         <fldm:person><fldm:azrNummer>231317000123</fldm:azrNummer></fldm:person>\
+         </fldm:personen>",
+    )
+    .expect("write");
+    for (path, refused) in [(&jsonl, 2), (&xml, 1)] {
+        let out = call_json(
+            &client,
+            &json!({"op": "import_file", "purpose": "70", "path": path}).to_string(),
+        )
+        .expect("report");
+        let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+        assert_eq!(v["refused"], refused, "{v}");
+        assert_eq!(v["batches"], 0, "{v}");
+    }
+    // A missing file is an I/O error; malformed XML names the record.
+    let e = call_json(
+        &client,
+        &json!({"op": "import_file", "purpose": "70", "path": dir.join("missing.jsonl")})
+            .to_string(),
+    )
+    .expect_err("missing");
+    assert_eq!(e.kind(), ErrorKind::Io);
+    std::fs::write(
+        &xml,
+        "<fldm:personen xmlns:fldm=\"urn:fldm:xml:kerndatensatz:1\"><fldm:person>",
+    )
+    .expect("write");
+    let e = call_json(
+        &client,
+        &json!({"op": "import_file", "purpose": "70", "path": xml, "format": "xml"}).to_string(),
+    )
+    .expect_err("malformed");
+    assert_eq!(e.kind(), ErrorKind::Xml, "{e}");
+    assert_eq!(e.location().record_index, Some(0), "{e}");
+    // Nothing was sent, so nothing was journaled.
+    assert_eq!(client.journal_len(), 0);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -16,9 +16,13 @@ use serde::{Deserialize, Serialize};
 use fldm_core::audit::{Bundle, VerifyReport};
 use fldm_core::policy::{Decision, Denial, ExplainRow, LegalBasis, Permit, Policy, Retention};
 
+/// The hub's answers in their wire form. `ChangeEvent` is the JSON form of
+/// a change-feed entry (a tombstone has `deleted` and no `record`); the
+/// typed Rust form is [`crate::ChangeEvent`].
 pub use fldm_core::wire::{
-    AccessReport, ChangeEntry as ChangeEvent, ChangesPage, Correction, DecisionInfo, Disclosure,
-    Health, LegalBasisInfo, SearchResponse as SearchResult, WriteResult,
+    AccessReport, ChangeEntry as ChangeEvent, ChangesPage, Correction, DecisionInfo, DeleteResult,
+    Disclosure, Health, LegalBasisInfo, MergeResult, SearchResponse as SearchResult, Tombstone,
+    WriteResult,
 };
 
 /// The legal basis of a rule: law, section, citation text.
@@ -285,4 +289,72 @@ impl From<&Bundle> for BundleView {
             tree_size: b.checkpoint.checkpoint.size,
         }
     }
+}
+
+/// A bulk import's report: `{"created": N, "updated": N, "unchanged": N,
+/// "refused": N, "batches": N, "refusals": [{"index": N, "field": "...",
+/// "reason": "..."}]}`. `index` is the 0-based position in the input;
+/// `field` is `null` where the refusal names none.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportReportView {
+    /// New records.
+    pub created: u64,
+    /// Changed records.
+    pub updated: u64,
+    /// Records with the same values as stored (nothing written).
+    pub unchanged: u64,
+    /// Records not imported (local refusals included).
+    pub refused: u64,
+    /// Requests sent.
+    pub batches: u64,
+    /// The refused records, in input order.
+    pub refusals: Vec<RefusalView>,
+}
+
+/// One refused import record (never a value).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefusalView {
+    /// 0-based position in the input.
+    pub index: u64,
+    /// Field path, e.g. `grundpersonalien.geburtsdatum`, where known.
+    pub field: Option<String>,
+    /// Reason code: `invalid`, `missing_key`, `not_owner`,
+    /// `duplicate_key`, `key_conflict` or `policy_denied`.
+    pub reason: String,
+}
+
+impl From<&crate::ImportReport> for ImportReportView {
+    fn from(r: &crate::ImportReport) -> Self {
+        ImportReportView {
+            created: r.counts.created,
+            updated: r.counts.updated,
+            unchanged: r.counts.unchanged,
+            refused: r.counts.refused,
+            batches: r.batches,
+            refusals: r
+                .refused
+                .iter()
+                .map(|i| RefusalView {
+                    index: i.index,
+                    field: i.field.clone(),
+                    reason: i.reason.map_or("invalid", |r| r.as_str()).to_string(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// The answer to `acknowledge_deletion`: `{"fldm_id": "...", "action":
+/// "deleted" | "relinked", "to": "..." | null, "journaled": bool}`
+/// (`journaled` is false for a client without a journal).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AcknowledgementView {
+    /// The deleted person.
+    pub fldm_id: String,
+    /// `deleted` or `relinked`.
+    pub action: String,
+    /// For `relinked`: the FLDM id the copy is now linked to.
+    pub to: Option<String>,
+    /// Whether a client-journal record was written.
+    pub journaled: bool,
 }

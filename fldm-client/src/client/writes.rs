@@ -54,7 +54,7 @@ impl HubClient {
         };
         let path = format!("/persons/{id}/anschrift");
         let mut call = write_call(Method::PUT, path, ctx, idempotency_key, &body)?;
-        call.subject = Some(id.to_string());
+        call.subjects = vec![id.to_string()];
         self.execute(call, |b| {
             let w: WriteResult = decode(b)?;
             let r = Received::from_decision(&w.decision, Vec::new());
@@ -74,7 +74,7 @@ impl HubClient {
         let id = parse_fldm_id(fldm_id)?;
         let path = format!("/persons/{id}/corrections");
         let mut call = write_call(Method::POST, path, ctx, idempotency_key, report)?;
-        call.subject = Some(id.to_string());
+        call.subjects = vec![id.to_string()];
         self.execute(call, plain::<Correction>).await
     }
 
@@ -121,7 +121,7 @@ impl HubClient {
         let mut call = Call::new(Method::GET, "/audit/access-report", Some(ctx));
         call.query.push(("fldm_id", id.to_string()));
         call.audit_op = AuditOp::Query;
-        call.subject = Some(id.to_string());
+        call.subjects = vec![id.to_string()];
         self.execute(call, plain::<AccessReport>).await
     }
 

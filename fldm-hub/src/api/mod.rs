@@ -53,6 +53,9 @@ pub struct AppState {
     /// full disk would), so the fail-closed path can be exercised.
     #[doc(hidden)]
     pub audit_fault: std::sync::atomic::AtomicBool,
+    /// This process's lock on the journal directory, held as long as the
+    /// state lives.
+    pub(crate) _journal_lock: crate::audit_log::JournalLock,
 }
 
 impl AppState {
@@ -117,6 +120,9 @@ pub(crate) struct Ctx {
     pub(crate) format: Option<Format>,
     /// Request body format from `Content-Type`.
     pub(crate) body_format: Result<Format, ApiError>,
+    /// The `Content-Type` header as sent (for bodies in other formats than
+    /// a single JSON or XML document, e.g. JSON lines).
+    pub(crate) content_type: Option<String>,
     /// `Idempotency-Key`.
     pub(crate) idempotency_key: Option<String>,
     /// `If-Match` version, for updates.
@@ -214,6 +220,7 @@ impl Ctx {
             request_id,
             format: format::negotiate(accept.as_deref()),
             body_format: format::body_format(content_type.as_deref()),
+            content_type,
             idempotency_key,
             if_match: header_text(h, "if-match"),
             header_problem,
@@ -263,6 +270,9 @@ pub(crate) struct Spec {
     pub(crate) needs_context: bool,
     /// Whether the request has a body.
     pub(crate) has_body: bool,
+    /// The endpoint's own body limit in bytes (`None`: the hub's
+    /// `max_body_bytes`).
+    pub(crate) max_body: Option<usize>,
 }
 
 impl Spec {
@@ -273,6 +283,15 @@ impl Spec {
             audit_op,
             needs_context,
             has_body,
+            max_body: None,
+        }
+    }
+
+    /// The same endpoint with its own body limit of `bytes`.
+    pub(crate) const fn with_max_body(self, bytes: usize) -> Spec {
+        Spec {
+            max_body: Some(bytes),
+            ..self
         }
     }
 }
@@ -399,16 +418,14 @@ pub(crate) async fn dispatch(
     let (parts, body) = req.into_parts();
     let ctx = Ctx::new(&st, &ident, &parts.method, &parts.uri, &parts.headers);
     let mut early: Option<ApiError> = None;
+    let limit = spec.max_body.unwrap_or(st.max_body_bytes);
     let bytes = if spec.has_body {
-        match axum::body::to_bytes(body, st.max_body_bytes).await {
+        match axum::body::to_bytes(body, limit).await {
             Ok(b) => b,
             Err(_) => {
                 early = Some(ApiError::new(
                     ProblemCode::PayloadTooLarge,
-                    format!(
-                        "the request body exceeds {} bytes or could not be read",
-                        st.max_body_bytes
-                    ),
+                    format!("the request body exceeds {limit} bytes or could not be read"),
                 ));
                 Bytes::new()
             }
@@ -480,11 +497,15 @@ pub(crate) fn router(state: Arc<AppState>) -> Router {
         .route("/v1/health", get(h::health))
         .route("/v1/persons", post(h::create_person))
         .route("/v1/persons/search", post(h::search))
+        .route("/v1/persons/batch", post(h::import_batch))
         .route("/v1/persons/by-azr/{azr}", get(h::get_by_azr))
         .route(
             "/v1/persons/{id}",
-            get(h::get_person).patch(h::update_person),
+            get(h::get_person)
+                .patch(h::update_person)
+                .delete(h::delete_person),
         )
+        .route("/v1/persons/{id}/merge", post(h::merge_persons))
         .route("/v1/persons/{id}/anschrift", put(h::put_anschrift))
         .route("/v1/persons/{id}/corrections", post(h::report_correction))
         .route("/v1/corrections", get(h::list_corrections))

@@ -158,7 +158,9 @@ impl From<StoreError> for ApiError {
             StoreError::Conflict { .. } => {
                 ApiError::new(ProblemCode::VersionConflict, e.to_string())
             }
-            StoreError::DuplicateFldmId | StoreError::DuplicateAzrNummer => ApiError {
+            StoreError::DuplicateFldmId
+            | StoreError::DuplicateAzrNummer
+            | StoreError::DuplicateAktenzeichen => ApiError {
                 reason: Some("duplicate".into()),
                 ..ApiError::new(ProblemCode::VersionConflict, e.to_string())
             },

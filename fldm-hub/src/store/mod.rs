@@ -7,6 +7,15 @@
 //! parallel with each other and with the writer (SQLite WAL mode). An async
 //! server calls it from `tokio::task::spawn_blocking`.
 //!
+//! The record life cycle: [`Tx::import_one`] upserts one record of an
+//! owner's bulk import (keyed by AZR-Nummer, else Aktenzeichen),
+//! [`Tx::delete`] removes a person with everything stored about it and
+//! leaves a tombstone ([`Deletion`]) in the change feed, [`Tx::merge`]
+//! folds a duplicate into a surviving record. The writer connection runs
+//! with `secure_delete`, and deleting operations of [`Store`] truncate the
+//! WAL afterwards ([`Store::checkpoint_wal`]), so deleted bytes leave the
+//! files.
+//!
 //! Every write is one SQLite transaction. [`Store::write`] runs several
 //! operations of a [`Tx`] atomically; [`Store::idempotent`] additionally
 //! commits the response of a write together with the write, so a retried
@@ -29,7 +38,8 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use fldm_core::attribute::AttributeSet;
-use fldm_core::ids::{AzrNummer, FldmId};
+use fldm_core::ids::{Aktenzeichen, AzrNummer, FldmId};
+use fldm_core::lifecycle::{DeletionReason, OwnerKey};
 use fldm_core::record::Person;
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 use time::OffsetDateTime;
@@ -110,6 +120,10 @@ pub enum StoreError {
     /// Another person already has this AZR-Nummer.
     #[error("another person already has this AZR-Nummer")]
     DuplicateAzrNummer,
+    /// Another person of the same owning office already has this
+    /// Aktenzeichen.
+    #[error("another person of the owning office already has this Aktenzeichen")]
+    DuplicateAktenzeichen,
     /// The idempotency key was used before for a different request.
     #[error("idempotency key was already used for a different request")]
     IdempotencyConflict,
@@ -134,8 +148,9 @@ pub enum StoreError {
         /// Requested status.
         to: CorrectionStatus,
     },
-    /// Only the office that owns the record decides on its corrections.
-    #[error("only the owning office decides on a correction")]
+    /// Only the office that owns the record may do this (decide on its
+    /// corrections, delete it, merge it).
+    #[error("only the office that owns the record may do this")]
     NotOwner,
     /// The database was written by a newer version of this crate.
     #[error("database schema version {found} is newer than the supported version {supported}")]
@@ -145,6 +160,12 @@ pub enum StoreError {
         /// Latest version this crate knows.
         supported: u32,
     },
+    /// `PRAGMA wal_checkpoint(TRUNCATE)` could not complete because other
+    /// connections were reading (after the busy timeout). Whatever was
+    /// committed before stays committed; freed pages remain in the WAL file
+    /// until the next complete checkpoint ([`Store::checkpoint_wal`]).
+    #[error("the write-ahead log could not be checkpointed completely")]
+    CheckpointBusy,
     /// The database could not be put into the required mode.
     #[error("database setting {0} could not be applied")]
     Setting(&'static str),
@@ -218,8 +239,87 @@ pub struct Change {
     pub idempotency_key: Option<String>,
     /// When.
     pub at: OffsetDateTime,
-    /// The record as it is now (it may have changed again since).
-    pub current: PersonRecord,
+    /// The record as it is now (it may have changed again since); `None`
+    /// for a tombstone. Exactly one of `current` and `deleted` is `Some`.
+    pub current: Option<PersonRecord>,
+    /// The deletion, when this entry is a tombstone (then `changed` is
+    /// empty, `version` is the last version of the deleted record and
+    /// `office` the office that deleted it).
+    pub deleted: Option<Deletion>,
+}
+
+/// A deletion as the store made it (also the tombstone of the change feed).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Deletion {
+    /// The deleted record's FLDM id.
+    pub fldm_id: FldmId,
+    /// Why it was deleted.
+    pub reason: DeletionReason,
+    /// When (UTC, millisecond precision).
+    pub at: OffsetDateTime,
+    /// Merges only: the surviving record that receivers relink to.
+    pub merged_into: Option<FldmId>,
+    /// The `seq` of the tombstone in the change feed.
+    pub seq: u64,
+}
+
+impl Deletion {
+    /// The tombstone as the protocol carries it
+    /// (`at` as `YYYY-MM-DDTHH:MM:SS.mmmZ`).
+    pub fn tombstone(&self) -> fldm_core::wire::Tombstone {
+        fldm_core::wire::Tombstone {
+            reason: self.reason,
+            at: fldm_core::audit::format_time_ms(to_ms(self.at)),
+            merged_into: self.merged_into.as_ref().map(|id| id.as_str().to_string()),
+        }
+    }
+}
+
+/// What an import did with one record ([`Tx::import_one`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ImportApplied {
+    /// No record had the key: a new record with a hub-assigned FLDM id.
+    Created(PersonRecord),
+    /// The key's record existed and at least one value changed; the change
+    /// feed got one entry naming `changed`.
+    Updated {
+        /// The record as stored now.
+        record: PersonRecord,
+        /// The attributes whose values changed.
+        changed: AttributeSet,
+    },
+    /// The key's record existed with the same values; nothing was written.
+    Unchanged(PersonRecord),
+    /// The record was not imported; nothing was written for it.
+    Refused {
+        /// The field the refusal names (`azr_nummer` or `aktenzeichen`).
+        field: &'static str,
+        /// Why.
+        reason: fldm_core::wire::ImportRefusal,
+    },
+}
+
+impl ImportApplied {
+    /// The outcome code of the protocol.
+    pub fn outcome(&self) -> fldm_core::wire::ImportOutcome {
+        use fldm_core::wire::ImportOutcome;
+        match self {
+            ImportApplied::Created(_) => ImportOutcome::Created,
+            ImportApplied::Updated { .. } => ImportOutcome::Updated,
+            ImportApplied::Unchanged(_) => ImportOutcome::Unchanged,
+            ImportApplied::Refused { .. } => ImportOutcome::Refused,
+        }
+    }
+
+    /// The stored record (not for refusals).
+    pub fn record(&self) -> Option<&PersonRecord> {
+        match self {
+            ImportApplied::Created(r)
+            | ImportApplied::Updated { record: r, .. }
+            | ImportApplied::Unchanged(r) => Some(r),
+            ImportApplied::Refused { .. } => None,
+        }
+    }
 }
 
 /// A page of the change feed.
@@ -422,6 +522,9 @@ impl Store {
         }
         writer.pragma_update(None, "synchronous", "FULL")?;
         writer.pragma_update(None, "foreign_keys", true)?;
+        // Deleted content is overwritten with zeros in the pages that held
+        // it, so a deleted person's bytes do not linger in free space.
+        writer.pragma_update(None, "secure_delete", true)?;
         // Index pages stay cached across transactions; bulk loads and the
         // search-key index profit most. Negative = KiB.
         writer.pragma_update(None, "cache_size", -65536)?;
@@ -432,6 +535,10 @@ impl Store {
         }
         if fk != 1 {
             return Err(StoreError::Setting("foreign_keys = ON"));
+        }
+        let secure: i64 = writer.pragma_query_value(None, "secure_delete", |r| r.get(0))?;
+        if secure != 1 {
+            return Err(StoreError::Setting("secure_delete = ON"));
         }
         schema::migrate(&mut writer)?;
         Ok(Store {
@@ -489,12 +596,14 @@ impl Store {
         f: impl FnOnce(&Tx<'_>) -> Result<T, E>,
     ) -> Result<T, E> {
         let mut conn = lock(&self.writer);
-        let tx = conn
+        let txn = conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(StoreError::from)?;
-        let tx = Tx::new(tx, self.options.search_keys, idempotency_key);
-        let out = f(&tx)?;
-        tx.commit()?;
+        let out = {
+            let tx = Tx::new(&txn, self.options.search_keys, idempotency_key);
+            f(&tx)?
+        };
+        txn.commit().map_err(StoreError::from)?;
         Ok(out)
     }
 
@@ -587,6 +696,74 @@ impl Store {
         self.read(|c| read::load_person_by_azr(c, azr)?.ok_or(NOT_FOUND_PERSON))
     }
 
+    /// The person with this Aktenzeichen owned by `office`.
+    pub fn get_by_aktenzeichen(&self, office: &str, az: &Aktenzeichen) -> Result<PersonRecord> {
+        self.read(|c| read::load_person_by_aktenzeichen(c, office, az)?.ok_or(NOT_FOUND_PERSON))
+    }
+
+    /// Delete a record on behalf of its owner and truncate the WAL
+    /// afterwards. See [`Tx::delete`] and [`Store::checkpoint_wal`]; a
+    /// [`StoreError::CheckpointBusy`] from here means the deletion has
+    /// committed but its freed pages are still in the WAL file.
+    pub fn delete(
+        &self,
+        fldm_id: &FldmId,
+        reason: DeletionReason,
+        merged_into: Option<&FldmId>,
+        office: &str,
+    ) -> Result<Deletion> {
+        let deletion = self.write(|tx| tx.delete(fldm_id, reason, merged_into, office))?;
+        self.checkpoint_wal()?;
+        Ok(deletion)
+    }
+
+    /// Merge `duplicate` into `survivor` and truncate the WAL afterwards.
+    /// See [`Tx::merge`] and [`Store::delete`].
+    pub fn merge(
+        &self,
+        survivor: &FldmId,
+        duplicate: &FldmId,
+        office: &str,
+    ) -> Result<(PersonRecord, Deletion)> {
+        let out = self.write(|tx| tx.merge(survivor, duplicate, office))?;
+        self.checkpoint_wal()?;
+        Ok(out)
+    }
+
+    /// `PRAGMA wal_checkpoint(TRUNCATE)`: after a commit that deleted, so
+    /// that freed pages leave the WAL too. Copies every committed page into
+    /// the database file (where `secure_delete` has zeroed deleted content)
+    /// and truncates the WAL file to zero bytes. Waits up to the busy
+    /// timeout for readers; [`StoreError::CheckpointBusy`] if they kept it
+    /// from completing (nothing is lost; call it again).
+    pub fn checkpoint_wal(&self) -> Result<()> {
+        let conn = lock(&self.writer);
+        let (busy, _log, _done): (i64, i64, i64) =
+            conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })?;
+        if busy != 0 {
+            return Err(StoreError::CheckpointBusy);
+        }
+        Ok(())
+    }
+
+    /// The FLDM ids and owner keys of every record owned by `office`,
+    /// sorted by FLDM id (for a full-stock import: records of the owner
+    /// missing from its stock). The key is the AZR-Nummer, else the
+    /// Aktenzeichen, `None` for a record with neither (created by a single
+    /// write rather than an import).
+    pub fn owned(&self, office: &str) -> Result<Vec<(FldmId, Option<OwnerKey>)>> {
+        self.read(|c| read::owned(c, office))
+    }
+
+    /// Up to `limit` records with an FLDM id greater than `after` (`None`:
+    /// from the start), ordered by FLDM id (for scans over the whole stock,
+    /// such as deletion deadlines).
+    pub fn persons_after(&self, after: Option<&FldmId>, limit: usize) -> Result<Vec<PersonRecord>> {
+        self.read(|c| read::persons_after(c, after, limit))
+    }
+
     /// Number of persons.
     pub fn count(&self) -> Result<u64> {
         self.read(|c| {
@@ -611,13 +788,16 @@ impl Store {
 
     /// Changes after `cursor` (0 = from the start), at most `limit` (capped
     /// at [`MAX_CHANGES_PER_PAGE`]), in feed order, each with the current
-    /// record.
+    /// record, or a tombstone ([`Change::deleted`]) for a deleted person.
+    /// A deletion removes the person's earlier entries, so a deleted person
+    /// appears only by its tombstone.
     pub fn changes_since(&self, cursor: u64, limit: usize) -> Result<ChangePage> {
         self.read(|c| read::changes_since(c, cursor, limit))
     }
 
     /// Every change of one person, oldest first (for the data-subject
-    /// access report and for operators).
+    /// access report and for operators). Of a deleted person only its
+    /// tombstone is left: the store keeps no trace of what it held.
     pub fn history(&self, fldm_id: &FldmId) -> Result<Vec<Change>> {
         self.read(|c| read::history(c, fldm_id))
     }

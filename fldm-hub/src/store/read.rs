@@ -4,11 +4,12 @@
 
 use fldm_core::attribute::AttributeSet;
 use fldm_core::codec::json;
-use fldm_core::ids::{AzrNummer, FldmId};
+use fldm_core::ids::{Aktenzeichen, AzrNummer, FldmId};
+use fldm_core::lifecycle::{DeletionReason, OwnerKey};
 use rusqlite::{Connection, ErrorCode, OptionalExtension, Row, params};
 
 use super::{
-    Candidate, Change, ChangePage, Correction, CorrectionStatus, MAX_CANDIDATE_KEYS,
+    Candidate, Change, ChangePage, Correction, CorrectionStatus, Deletion, MAX_CANDIDATE_KEYS,
     MAX_CHANGES_PER_PAGE, PersonRecord, Result, StoreError, from_ms,
 };
 
@@ -36,6 +37,14 @@ impl RawPerson {
             created_at: r.get(at + 4)?,
             updated_at: r.get(at + 5)?,
         })
+    }
+
+    pub(super) fn fldm_id(&self) -> &str {
+        &self.fldm_id
+    }
+
+    pub(super) fn owner_office(&self) -> &str {
+        &self.owner_office
     }
 
     pub(super) fn decode(self) -> Result<PersonRecord> {
@@ -87,6 +96,9 @@ pub(super) fn map_unique(e: rusqlite::Error) -> StoreError {
         if msg.contains("persons.azr_nummer") {
             return StoreError::DuplicateAzrNummer;
         }
+        if msg.contains("persons.aktenzeichen") {
+            return StoreError::DuplicateAktenzeichen;
+        }
         if msg.contains("persons.fldm_id") {
             return StoreError::DuplicateFldmId;
         }
@@ -95,31 +107,101 @@ pub(super) fn map_unique(e: rusqlite::Error) -> StoreError {
 }
 
 pub(crate) fn load_person(c: &Connection, fldm_id: &str) -> Result<Option<PersonRecord>> {
-    c.query_row(
-        &format!("SELECT {PERSON_COLUMNS} FROM persons WHERE fldm_id = ?1"),
-        [fldm_id],
-        |r| RawPerson::from_row(r, 0),
-    )
-    .optional()?
-    .map(RawPerson::decode)
-    .transpose()
+    c.prepare("SELECT fldm_id, record, version, owner_office, created_at, updated_at FROM persons WHERE fldm_id = ?1")?
+        .query_row([fldm_id], |r| RawPerson::from_row(r, 0))
+        .optional()?
+        .map(RawPerson::decode)
+        .transpose()
 }
 
 pub(crate) fn load_person_by_azr(c: &Connection, azr: &AzrNummer) -> Result<Option<PersonRecord>> {
-    c.query_row(
-        &format!("SELECT {PERSON_COLUMNS} FROM persons WHERE azr_nummer = ?1"),
-        [azr.as_str()],
-        |r| RawPerson::from_row(r, 0),
-    )
+    c.prepare("SELECT fldm_id, record, version, owner_office, created_at, updated_at FROM persons WHERE azr_nummer = ?1")?
+        .query_row([azr.as_str()], |r| RawPerson::from_row(r, 0))
+        .optional()?
+        .map(RawPerson::decode)
+        .transpose()
+}
+
+pub(crate) fn load_person_by_aktenzeichen(
+    c: &Connection,
+    office: &str,
+    az: &Aktenzeichen,
+) -> Result<Option<PersonRecord>> {
+    c.prepare(
+        "SELECT fldm_id, record, version, owner_office, created_at, updated_at FROM persons
+         WHERE owner_office = ?1 AND aktenzeichen = ?2",
+    )?
+    .query_row([office, az.as_str()], |r| RawPerson::from_row(r, 0))
     .optional()?
     .map(RawPerson::decode)
     .transpose()
 }
 
+pub(crate) fn owned(c: &Connection, office: &str) -> Result<Vec<(FldmId, Option<OwnerKey>)>> {
+    let mut st = c.prepare(
+        "SELECT fldm_id, azr_nummer, aktenzeichen FROM persons
+         WHERE owner_office = ?1 ORDER BY fldm_id",
+    )?;
+    let rows = st.query_map([office], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, Option<String>>(1)?,
+            r.get::<_, Option<String>>(2)?,
+        ))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (id, azr, az) = row?;
+        let id = parse_id(&id, "FLDM id of a person")?;
+        let key = match (azr, az) {
+            (Some(a), _) => {
+                Some(OwnerKey::AzrNummer(AzrNummer::parse(&a).map_err(|_| {
+                    StoreError::Inconsistent("stored AZR-Nummer")
+                })?))
+            }
+            (None, Some(a)) => Some(OwnerKey::Aktenzeichen(
+                Aktenzeichen::parse(&a)
+                    .map_err(|_| StoreError::Inconsistent("stored Aktenzeichen"))?,
+            )),
+            (None, None) => None,
+        };
+        out.push((id, key));
+    }
+    Ok(out)
+}
+
+pub(crate) fn persons_after(
+    c: &Connection,
+    after: Option<&FldmId>,
+    limit: usize,
+) -> Result<Vec<PersonRecord>> {
+    let mut st = c.prepare(&format!(
+        "SELECT {PERSON_COLUMNS} FROM persons WHERE fldm_id > ?1 ORDER BY fldm_id LIMIT ?2"
+    ))?;
+    let rows = st.query_map(
+        params![after.map_or("", FldmId::as_str), to_i64(limit as u64)],
+        |r| RawPerson::from_row(r, 0),
+    )?;
+    let mut out = Vec::new();
+    for row in rows {
+        out.push(row?.decode()?);
+    }
+    Ok(out)
+}
+
+pub(super) fn parse_id(s: &str, what: &'static str) -> Result<FldmId> {
+    FldmId::parse(s).map_err(|_| StoreError::Inconsistent(what))
+}
+
+/// A change with its tombstone columns and, unless it is a tombstone, the
+/// person it refers to (a person re-created later under the same kept id
+/// does not turn an old tombstone back into a change).
 pub(super) const CHANGE_QUERY: &str =
-    "SELECT c.seq, c.changed, c.version, c.office, c.idempotency_key, c.at,
+    "SELECT c.seq, c.fldm_id, c.changed, c.version, c.office, c.idempotency_key, c.at,
+            c.deleted_reason, c.merged_into,
             p.fldm_id, p.record, p.version, p.owner_office, p.created_at, p.updated_at
-     FROM changes c JOIN persons p ON p.fldm_id = c.fldm_id";
+     FROM changes c LEFT JOIN persons p
+          ON p.fldm_id = c.fldm_id AND c.deleted_reason IS NULL";
 
 pub(crate) fn changes_since(c: &Connection, cursor: u64, limit: usize) -> Result<ChangePage> {
     let limit = limit.min(MAX_CHANGES_PER_PAGE);
@@ -150,32 +232,85 @@ pub(super) fn query_changes(
 ) -> Result<Vec<Change>> {
     let mut st = c.prepare(sql)?;
     let rows = st.query_map(p, |r| {
-        Ok((
-            r.get::<_, i64>(0)?,
-            r.get::<_, i64>(1)?,
-            r.get::<_, i64>(2)?,
-            r.get::<_, String>(3)?,
-            r.get::<_, Option<String>>(4)?,
-            r.get::<_, i64>(5)?,
-            RawPerson::from_row(r, 6)?,
-        ))
+        let person = match r.get::<_, Option<String>>(9)? {
+            Some(_) => Some(RawPerson::from_row(r, 9)?),
+            None => None,
+        };
+        Ok(RawChange {
+            seq: r.get(0)?,
+            fldm_id: r.get(1)?,
+            changed: r.get(2)?,
+            version: r.get(3)?,
+            office: r.get(4)?,
+            idempotency_key: r.get(5)?,
+            at: r.get(6)?,
+            deleted_reason: r.get(7)?,
+            merged_into: r.get(8)?,
+            person,
+        })
     })?;
     let mut changes = Vec::new();
     for row in rows {
-        let (seq, changed, version, office, idempotency_key, at, raw) = row?;
-        let current = raw.decode()?;
-        changes.push(Change {
-            seq: to_u64(seq, "change seq")?,
-            fldm_id: current.person.fldm_id.clone(),
-            changed: set_from(changed),
-            version: to_u64(version, "change version")?,
-            office,
-            idempotency_key,
-            at: from_ms(at)?,
-            current,
-        });
+        changes.push(row?.decode()?);
     }
     Ok(changes)
+}
+
+struct RawChange {
+    seq: i64,
+    fldm_id: String,
+    changed: i64,
+    version: i64,
+    office: String,
+    idempotency_key: Option<String>,
+    at: i64,
+    deleted_reason: Option<String>,
+    merged_into: Option<String>,
+    person: Option<RawPerson>,
+}
+
+impl RawChange {
+    fn decode(self) -> Result<Change> {
+        let seq = to_u64(self.seq, "change seq")?;
+        let at = from_ms(self.at)?;
+        let fldm_id = parse_id(&self.fldm_id, "FLDM id of a change")?;
+        let (current, deleted) = match (self.deleted_reason, self.person) {
+            (Some(code), _) => {
+                let reason = DeletionReason::parse(&code)
+                    .ok_or(StoreError::Inconsistent("deletion reason of a tombstone"))?;
+                let merged_into = self
+                    .merged_into
+                    .as_deref()
+                    .map(|m| parse_id(m, "merged_into of a tombstone"))
+                    .transpose()?;
+                let deletion = Deletion {
+                    fldm_id: fldm_id.clone(),
+                    reason,
+                    at,
+                    merged_into,
+                    seq,
+                };
+                (None, Some(deletion))
+            }
+            (None, Some(raw)) => (Some(raw.decode()?), None),
+            (None, None) => {
+                return Err(StoreError::Inconsistent(
+                    "change of a person that is neither stored nor deleted",
+                ));
+            }
+        };
+        Ok(Change {
+            seq,
+            fldm_id,
+            changed: set_from(self.changed),
+            version: to_u64(self.version, "change version")?,
+            office: self.office,
+            idempotency_key: self.idempotency_key,
+            at,
+            current,
+            deleted,
+        })
+    }
 }
 
 pub(crate) fn candidates(c: &Connection, keys: &[String], limit: usize) -> Result<Vec<Candidate>> {

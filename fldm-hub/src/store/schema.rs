@@ -69,6 +69,41 @@ CREATE TABLE search_keys (
 ) STRICT, WITHOUT ROWID;
 CREATE INDEX search_keys_by_person ON search_keys (fldm_id);
 "#,
+    // 2: the record life cycle. Persons gain the owner's Aktenzeichen
+    // (unique per owning office; records written by version 1 cannot carry
+    // one, the fill from the stored JSON is for completeness) and an index
+    // that lists an office's stock with its keys. The change feed keeps the
+    // tombstones of deleted persons, so it loses its foreign key to persons
+    // (SQLite cannot drop a constraint: the table is rebuilt, keeping every
+    // seq and the AUTOINCREMENT counter, which may be above the largest
+    // seq still present).
+    r#"
+ALTER TABLE persons ADD COLUMN aktenzeichen TEXT;
+UPDATE persons SET aktenzeichen = json_extract(record, '$.aktenzeichen');
+CREATE UNIQUE INDEX persons_by_aktenzeichen ON persons (owner_office, aktenzeichen)
+    WHERE aktenzeichen IS NOT NULL;
+CREATE INDEX persons_by_owner ON persons (owner_office, fldm_id, azr_nummer, aktenzeichen);
+
+CREATE TABLE changes_v2 (
+    seq             INTEGER PRIMARY KEY AUTOINCREMENT,
+    fldm_id         TEXT NOT NULL,
+    changed         INTEGER NOT NULL,
+    version         INTEGER NOT NULL,
+    office          TEXT NOT NULL,
+    idempotency_key TEXT,
+    at              INTEGER NOT NULL,
+    deleted_reason  TEXT,
+    merged_into     TEXT
+) STRICT;
+INSERT INTO changes_v2 (seq, fldm_id, changed, version, office, idempotency_key, at)
+    SELECT seq, fldm_id, changed, version, office, idempotency_key, at FROM changes ORDER BY seq;
+DELETE FROM sqlite_sequence WHERE name = 'changes_v2';
+INSERT INTO sqlite_sequence (name, seq)
+    SELECT 'changes_v2', seq FROM sqlite_sequence WHERE name = 'changes';
+DROP TABLE changes;
+ALTER TABLE changes_v2 RENAME TO changes;
+CREATE INDEX changes_by_person ON changes (fldm_id, seq);
+"#,
 ];
 
 /// The schema version this crate writes.

@@ -38,9 +38,14 @@ pub struct TestHub {
 }
 
 pub async fn start(seed: usize) -> TestHub {
+    start_with_policy(seed, POLICY).await
+}
+
+/// [`start`] with another policy file.
+pub async fn start_with_policy(seed: usize, policy_file: &str) -> TestHub {
     fldm_tls::install_default_provider();
     let dir = tempfile::tempdir().expect("tempdir");
-    let policy = Policy::load(POLICY).expect("policy");
+    let policy = Policy::load(policy_file).expect("policy");
     let offices: Vec<(String, String)> = policy
         .offices()
         .iter()
@@ -66,7 +71,7 @@ listen = "127.0.0.1:0"
 tls_certificate = "pki/hub.pem"
 tls_key = "pki/hub-key.pem"
 client_ca = "pki/ca.pem"
-policy = "{POLICY}"
+policy = "{policy_file}"
 database = "data/hub.sqlite"
 audit_dir = "data/audit"
 audit_signing_key = "audit.pk8"

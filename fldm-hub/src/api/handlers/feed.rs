@@ -5,9 +5,11 @@ use fldm_core::record::Person;
 use fldm_core::wire::{ChangeEntry, ChangesPage, DecisionInfo};
 use serde::Deserialize;
 
+use fldm_core::attribute::{self, AttributeSet};
+
 use super::{
     DEFAULT_CHANGES_LIMIT, MAX_CHANGES_LIMIT, body, decide, names, page_limit, query_params,
-    record_disclosure,
+    record_received,
 };
 use crate::api::problem::ApiError;
 use crate::api::{Exchange, Reply};
@@ -22,6 +24,10 @@ struct ChangesQuery {
 /// `GET /v1/changes?cursor=N&limit=M` (operation `changes`): entries after
 /// the cursor whose changed attributes intersect the caller's permitted
 /// set; other entries are skipped, the cursor still advances past them.
+/// A deletion is a tombstone (no record) for every office whose changes
+/// rule grants any attribute at all: whatever it received about the
+/// person, it must delete or relink. The page's audit record names the
+/// persons of the tombstones too.
 pub(crate) fn changes_logic(x: Exchange<'_>) -> Result<Reply, ApiError> {
     let Exchange { st, ctx, facts, .. } = x;
     let permit = decide(st, ctx, Operation::Changes, facts)?;
@@ -33,11 +39,28 @@ pub(crate) fn changes_logic(x: Exchange<'_>) -> Result<Reply, ApiError> {
     let permitted = permit.attributes();
     let mut entries = Vec::new();
     for c in &page.changes {
+        if let Some(d) = &c.deleted {
+            // Every office that may read changes learns of a deletion, so
+            // it can delete or relink its copy.
+            if !permitted.is_empty() {
+                entries.push(ChangeEntry {
+                    seq: c.seq,
+                    fldm_id: c.fldm_id.as_str().to_string(),
+                    changed: Vec::new(),
+                    record: None,
+                    deleted: Some(d.tombstone()),
+                });
+            }
+            continue;
+        }
+        let Some(current) = &c.current else {
+            continue;
+        };
         let visible = c.changed.intersection(permitted);
         if visible.is_empty() {
             continue;
         }
-        let record = permit.apply(&c.current.person);
+        let record = permit.apply(&current.person);
         entries.push(ChangeEntry {
             seq: c.seq,
             fldm_id: c.fldm_id.as_str().to_string(),
@@ -58,6 +81,15 @@ pub(crate) fn changes_logic(x: Exchange<'_>) -> Result<Reply, ApiError> {
         .iter()
         .filter_map(|c| c.record.as_ref())
         .collect();
-    record_disclosure(facts, &records);
+    record_received(
+        facts,
+        out.changes.iter().map(|c| {
+            let sent = c
+                .record
+                .as_ref()
+                .map_or(AttributeSet::empty(), attribute::present);
+            (c.fldm_id.as_str(), sent)
+        }),
+    );
     body(ctx, 200, "aenderungen", &out, &records)
 }

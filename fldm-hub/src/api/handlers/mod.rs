@@ -8,6 +8,7 @@
 mod audit;
 mod corrections;
 mod feed;
+mod lifecycle;
 mod persons;
 mod statistics;
 mod writes;
@@ -88,7 +89,7 @@ macro_rules! endpoint {
     };
 }
 
-use AuditOp::{Change, Collect, Disclose, Query};
+use AuditOp::{Change, Collect, Combine, Delete, Disclose, Query};
 
 endpoint!(health, Query, context: false, body: false, health_logic);
 endpoint!(get_person, Disclose, context: true, body: false, persons::get_person_logic, {param});
@@ -105,6 +106,15 @@ endpoint!(audit_checkpoint, Query, context: true, body: false, audit::checkpoint
 endpoint!(audit_proof, Query, context: true, body: false, audit::proof_logic);
 endpoint!(access_report, Query, context: true, body: false, audit::access_report_logic);
 endpoint!(statistics, Query, context: true, body: false, statistics::statistics_logic);
+endpoint!(delete_person, Delete, context: true, body: false, lifecycle::delete_logic, {param});
+endpoint!(merge_persons, Combine, context: true, body: true, lifecycle::merge_logic, {param});
+
+/// Handler of `import_batch`, with the route's own body limit
+/// ([`lifecycle::MAX_IMPORT_BODY`]); see [`lifecycle::batch_logic`].
+pub(crate) async fn import_batch(State(st): St, Extension(ident): Ident, req: Request) -> Response {
+    let spec = Spec::new(Collect, true, true).with_max_body(lifecycle::MAX_IMPORT_BODY);
+    dispatch(st, ident, req, spec, Box::new(lifecycle::batch_logic)).await
+}
 
 /// Ask the policy; record the deciding rule in the audit facts.
 fn decide(
@@ -225,6 +235,13 @@ fn request_digest(ctx: &Ctx, body: &[u8]) -> [u8; 32] {
     d.update(b"\0");
     d.update(ctx.if_match.as_deref().unwrap_or("").as_bytes());
     d.update(b"\0");
+    // The query (e.g. a deletion's reason) is part of the request; requests
+    // without one digest as before.
+    if let Some(q) = &ctx.query {
+        d.update(b"?");
+        d.update(q.as_bytes());
+        d.update(b"\0");
+    }
     d.update(body);
     let mut out = [0u8; 32];
     out.copy_from_slice(d.finish().as_ref());
@@ -232,7 +249,9 @@ fn request_digest(ctx: &Ctx, body: &[u8]) -> [u8; 32] {
 }
 
 /// Run an idempotent write; the audit record is appended inside the
-/// transaction, so a write that cannot be logged is rolled back.
+/// transaction, so a write that cannot be logged is rolled back. A `write`
+/// that appends its own records (several for one request) sets
+/// `facts.appended`.
 fn idempotent_write(
     st: &AppState,
     ctx: &Ctx,
@@ -244,9 +263,11 @@ fn idempotent_write(
     let digest = request_digest(ctx, body);
     let outcome = st.store.idempotent(ctx.office(), key, digest, |tx| {
         let reply = write(tx, facts)?;
-        st.append_audit(facts, &reply.body)
-            .map_err(|_| ApiError::audit_unavailable())?;
-        facts.appended = true;
+        if !facts.appended {
+            st.append_audit(facts, &reply.body)
+                .map_err(|_| ApiError::audit_unavailable())?;
+            facts.appended = true;
+        }
         Ok::<_, ApiError>(StoredResponse {
             status: reply.status,
             body: reply.body,

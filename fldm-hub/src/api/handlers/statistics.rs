@@ -50,7 +50,12 @@ pub(crate) fn statistics_logic(x: Exchange<'_>) -> Result<Reply, ApiError> {
             break;
         }
         for c in &page.changes {
-            let p = &c.current.person;
+            let Some(current) = &c.current else {
+                // A tombstone: the person is gone.
+                persons.remove(c.fldm_id.as_str());
+                continue;
+            };
+            let p = &current.person;
             let nat = p
                 .grundpersonalien
                 .staatsangehoerigkeiten
