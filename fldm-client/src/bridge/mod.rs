@@ -12,7 +12,9 @@
 //!   [`Response`]; [`call_json`] decodes, runs and encodes.
 //! - [`view`]: the types that leave the library, each with one JSON form
 //!   (permit, decision, explain row, disclosure, search result, change
-//!   event and page, correction, access report, health, verification).
+//!   event and page, correction, access report, health, verification,
+//!   write, delete and merge results, import report, acknowledgement of a
+//!   deletion).
 //! - [`Error`], [`ErrorKind`] and [`ErrorView`]: one error with stable
 //!   kinds, the request id, the field and the reason code, for C error
 //!   objects and Python exceptions alike.

@@ -189,7 +189,7 @@ fn import_line(p: &Person, out: &mut Vec<u8>) -> Result<()> {
 }
 
 /// The request body of a person written by create or update: the record's
-/// JSON, without the import placeholder id on a create.
+/// JSON, without its `fldm_id` on a create (the hub assigns one).
 fn person_body(p: &Person, keep_id: bool) -> Result<Vec<u8>> {
     let mut v = serde_json::to_value(p).map_err(|e| Error::Protocol(e.to_string()))?;
     if !keep_id && let Some(obj) = v.as_object_mut() {
