@@ -231,7 +231,14 @@ pub fn init_pki(
          audit_dir = \"hub-audit\"\n\
          audit_signing_key = \"{HUB_SIGNING_KEY}\"\n\
          pseudonym_key = \"{HUB_PSEUDONYM_KEY}\"\n\
-         checkpoint_interval = 1000\n",
+         checkpoint_interval = 1000\n\
+         \n\
+         # The daily deletion-deadline sweep of `fldm hub serve` (see docs/hub.md). Off in\n\
+         # this development setup: synthetic populations contain records whose deadlines\n\
+         # have passed, and tests and demos expect the seeded persons to stay. A hub with a\n\
+         # real stock leaves the table out (the sweep is on by default) or sets enabled = true.\n\
+         [expiry]\n\
+         enabled = false\n",
         toml_str(listen),
         toml_str(&policy_abs.display().to_string()),
     );

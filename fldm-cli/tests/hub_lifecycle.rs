@@ -352,6 +352,14 @@ fn a_running_hub_holds_the_journal_and_sweeps_due_records() {
     let o = h.import(&file, &[]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
 
+    // init-pki writes a development configuration with the sweep off.
+    let config = std::fs::read_to_string(h.config()).expect("config");
+    assert!(config.contains("[expiry]\nenabled = false\n"), "{config}");
+    std::fs::write(
+        h.config(),
+        config.replace("[expiry]\nenabled = false\n", "[expiry]\nenabled = true\n"),
+    )
+    .expect("write config");
     let hub = h.serve();
     // The journal is in use: the import refuses and writes nothing.
     let before = h.audit().len();

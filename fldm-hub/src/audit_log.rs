@@ -109,6 +109,28 @@ impl JournalLock {
     /// Take the lock of the journal in `dir` (created if missing), without
     /// waiting.
     pub fn acquire(dir: &std::path::Path) -> Result<JournalLock, JournalLockError> {
+        JournalLock::acquire_within(dir, std::time::Duration::ZERO)
+    }
+
+    /// Take the lock, trying again for up to `wait` while another process
+    /// holds it (a hub restarted right after it was killed finds the lock
+    /// held until the old process has really ended).
+    pub fn acquire_within(
+        dir: &std::path::Path,
+        wait: std::time::Duration,
+    ) -> Result<JournalLock, JournalLockError> {
+        let start = std::time::Instant::now();
+        loop {
+            match JournalLock::try_acquire(dir) {
+                Err(JournalLockError::InUse { .. }) if start.elapsed() < wait => {
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                }
+                other => return other,
+            }
+        }
+    }
+
+    fn try_acquire(dir: &std::path::Path) -> Result<JournalLock, JournalLockError> {
         let io = |source| JournalLockError::Io {
             dir: dir.to_path_buf(),
             source,

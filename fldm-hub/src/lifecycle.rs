@@ -187,23 +187,113 @@ pub fn import_in_tx(
     records: &[fldm_core::Result<Person>],
     first_index: u64,
 ) -> Result<BatchOutcome, StoreError> {
-    let writable = permit.attributes();
-    let mut out = BatchOutcome {
-        items: Vec::with_capacity(records.len()),
-        ..BatchOutcome::default()
-    };
-    // Keys as (is Aktenzeichen, text), borrowed from the records.
-    let mut seen: HashSet<(bool, &str)> = HashSet::with_capacity(records.len());
-    for (i, record) in records.iter().enumerate() {
-        let index = first_index + i as u64;
+    let mut importer = BatchImporter::new(tx, permit, office, first_index);
+    for record in records {
+        importer.push(record)?;
+    }
+    Ok(importer.finish())
+}
+
+/// [`import_in_tx`] record by record, for input that arrives while the
+/// transaction runs (the endpoint reads its body on another thread).
+pub struct BatchImporter<'t, 'c> {
+    tx: &'t Tx<'c>,
+    office: &'t str,
+    writable: AttributeSet,
+    next_index: u64,
+    /// Keys seen so far: (is Aktenzeichen, text).
+    seen: HashSet<(bool, String)>,
+    out: BatchOutcome,
+}
+
+impl std::fmt::Debug for BatchImporter<'_, '_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BatchImporter")
+            .field("next_index", &self.next_index)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'t, 'c> BatchImporter<'t, 'c> {
+    /// An import in `tx` for `office` under the write permit `permit`, the
+    /// first record numbered `first_index`.
+    pub fn new(
+        tx: &'t Tx<'c>,
+        permit: &Permit,
+        office: &'t str,
+        first_index: u64,
+    ) -> BatchImporter<'t, 'c> {
+        BatchImporter {
+            tx,
+            office,
+            writable: permit.attributes(),
+            next_index: first_index,
+            seen: HashSet::new(),
+            out: BatchOutcome::default(),
+        }
+    }
+
+    /// Apply the next record (see [`import_in_tx`]).
+    pub fn push(&mut self, record: &fldm_core::Result<Person>) -> Result<(), StoreError> {
+        let index = self.next_index;
         let item = match record {
             Err(e) => refused(index, e.field().unwrap_or(""), ImportRefusal::Invalid),
-            Ok(person) => import_one(tx, person, office, writable, &mut seen, index, &mut out)?,
+            Ok(person) => self.import_one(person, index)?,
         };
-        out.counts.add(item.outcome);
-        out.items.push(item);
+        self.next_index += 1;
+        self.out.counts.add(item.outcome);
+        self.out.items.push(item);
+        Ok(())
     }
-    Ok(out)
+
+    /// The outcome of the records pushed.
+    pub fn finish(self) -> BatchOutcome {
+        self.out
+    }
+
+    fn import_one(&mut self, person: &Person, index: u64) -> Result<ImportItem, StoreError> {
+        let Some((is_az, key)) = owner_key_ref(person) else {
+            return Ok(refused(index, "azr_nummer", ImportRefusal::MissingKey));
+        };
+        if !self.seen.insert((is_az, key.to_string())) {
+            let field = if is_az { "aktenzeichen" } else { "azr_nummer" };
+            return Ok(refused(index, field, ImportRefusal::DuplicateKey));
+        }
+        let present = fldm_core::attribute::present(person);
+        let extra = AttributeSet::from_bits(present.bits() & !self.writable.bits());
+        if let Some(first) = extra.iter().next() {
+            return Ok(refused(index, first.name, ImportRefusal::PolicyDenied));
+        }
+        let w = &mut self.out.written;
+        Ok(
+            match self.tx.import_one(person, self.office, self.writable) {
+                Ok(ImportApplied::Created(rec)) => {
+                    let id = rec.person.fldm_id.as_str();
+                    w.created_attributes = w
+                        .created_attributes
+                        .union(fldm_core::attribute::present(&rec.person));
+                    w.created.push(id.to_string());
+                    applied(index, ImportOutcome::Created, id)
+                }
+                Ok(ImportApplied::Updated { record, changed }) => {
+                    let id = record.person.fldm_id.as_str();
+                    w.changed_attributes = w.changed_attributes.union(changed);
+                    w.touched.push(id.to_string());
+                    applied(index, ImportOutcome::Updated, id)
+                }
+                Ok(ImportApplied::Unchanged(rec)) => {
+                    let id = rec.person.fldm_id.as_str();
+                    w.touched.push(id.to_string());
+                    applied(index, ImportOutcome::Unchanged, id)
+                }
+                Ok(ImportApplied::Refused { field, reason }) => refused(index, field, reason),
+                Err(StoreError::Invalid(e)) => {
+                    refused(index, e.field().unwrap_or(""), ImportRefusal::Invalid)
+                }
+                Err(e) => return Err(e),
+            },
+        )
+    }
 }
 
 fn owner_key_ref(person: &Person) -> Option<(bool, &str)> {
@@ -211,56 +301,6 @@ fn owner_key_ref(person: &Person) -> Option<(bool, &str)> {
         return Some((false, azr.as_str()));
     }
     person.aktenzeichen.as_ref().map(|az| (true, az.as_str()))
-}
-
-fn import_one<'p>(
-    tx: &Tx<'_>,
-    person: &'p Person,
-    office: &str,
-    writable: AttributeSet,
-    seen: &mut HashSet<(bool, &'p str)>,
-    index: u64,
-    out: &mut BatchOutcome,
-) -> Result<ImportItem, StoreError> {
-    let Some(key) = owner_key_ref(person) else {
-        return Ok(refused(index, "azr_nummer", ImportRefusal::MissingKey));
-    };
-    if !seen.insert(key) {
-        let field = if key.0 { "aktenzeichen" } else { "azr_nummer" };
-        return Ok(refused(index, field, ImportRefusal::DuplicateKey));
-    }
-    let extra = fldm_core::attribute::present(person);
-    let extra = AttributeSet::from_bits(extra.bits() & !writable.bits());
-    if let Some(first) = extra.iter().next() {
-        return Ok(refused(index, first.name, ImportRefusal::PolicyDenied));
-    }
-    let w = &mut out.written;
-    Ok(match tx.import_one(person, office, writable) {
-        Ok(ImportApplied::Created(rec)) => {
-            let id = rec.person.fldm_id.as_str();
-            w.created_attributes = w
-                .created_attributes
-                .union(fldm_core::attribute::present(&rec.person));
-            w.created.push(id.to_string());
-            applied(index, ImportOutcome::Created, id)
-        }
-        Ok(ImportApplied::Updated { record, changed }) => {
-            let id = record.person.fldm_id.as_str();
-            w.changed_attributes = w.changed_attributes.union(changed);
-            w.touched.push(id.to_string());
-            applied(index, ImportOutcome::Updated, id)
-        }
-        Ok(ImportApplied::Unchanged(rec)) => {
-            let id = rec.person.fldm_id.as_str();
-            w.touched.push(id.to_string());
-            applied(index, ImportOutcome::Unchanged, id)
-        }
-        Ok(ImportApplied::Refused { field, reason }) => refused(index, field, reason),
-        Err(StoreError::Invalid(e)) => {
-            refused(index, e.field().unwrap_or(""), ImportRefusal::Invalid)
-        }
-        Err(e) => return Err(e),
-    })
 }
 
 fn attribute_names(set: AttributeSet) -> Vec<String> {
@@ -566,7 +606,8 @@ fn day_of(t: time::OffsetDateTime) -> Option<Datum> {
 /// be due). One audit record per deletion: operation `delete`, the owner
 /// as requesting and responsible office, user [`EXPIRY_USER`], purpose
 /// `-`, the deletion rule's id and legal basis and the policy hash, reason
-/// `frist`. With `dry_run` nothing is deleted or logged.
+/// `frist`. With `dry_run` nothing is deleted or logged. A policy without
+/// deletion rules makes nothing due (and nothing is scanned).
 pub fn expire(st: &AppState, today: Datum, dry_run: bool) -> Result<ExpireReport, LifecycleError> {
     let rules = st.policy.deletion_rules();
     let mut counts = vec![0u64; rules.len()];
@@ -574,6 +615,10 @@ pub fn expire(st: &AppState, today: Datum, dry_run: bool) -> Result<ExpireReport
         dry_run,
         ..ExpireReport::default()
     };
+    if rules.is_empty() {
+        // No deadlines in the policy: nothing can be due.
+        return Ok(report);
+    }
     let mut due: Vec<FldmId> = Vec::new();
     let mut after: Option<FldmId> = None;
     loop {

@@ -90,10 +90,15 @@ pub struct RunningHub {
 /// [`HubError::JournalLock`] while a hub or another such command holds
 /// the journal. Blocking.
 pub fn open_offline(config: &HubConfig) -> Result<AppState, HubError> {
-    open_state(config)
+    open_state(config, Duration::ZERO)
 }
 
-fn open_state(config: &HubConfig) -> Result<AppState, HubError> {
+/// How long a starting hub waits for the journal lock: a hub restarted
+/// right after the old process was killed finds the lock held until that
+/// process has really ended (e.g. finished an fsync).
+pub const JOURNAL_LOCK_WAIT: Duration = Duration::from_secs(10);
+
+fn open_state(config: &HubConfig, lock_wait: Duration) -> Result<AppState, HubError> {
     let policy = Policy::load(&config.policy)?;
     let signing = SigningKey::load(&config.audit_signing_key)?;
     let public_key_hex = hex(signing.public_key().as_bytes());
@@ -104,7 +109,7 @@ fn open_state(config: &HubConfig) -> Result<AppState, HubError> {
     })?;
     // Before the journal is opened: opening truncates a torn tail, which
     // could be another writer's append in flight.
-    let journal_lock = crate::audit_log::JournalLock::acquire(&config.audit_dir)?;
+    let journal_lock = crate::audit_log::JournalLock::acquire_within(&config.audit_dir, lock_wait)?;
     let (journal, _report) = Journal::open(
         &config.audit_dir,
         JournalOptions {
@@ -153,7 +158,7 @@ impl Hub {
             &config.client_ca,
         )?;
         let cfg = config.clone();
-        let state = tokio::task::spawn_blocking(move || open_state(&cfg))
+        let state = tokio::task::spawn_blocking(move || open_state(&cfg, JOURNAL_LOCK_WAIT))
             .await
             .map_err(|e| HubError::Io {
                 context: "opening the hub state".into(),

@@ -1105,13 +1105,49 @@ fn import_speed() {
             p.aktenzeichen = Some(az(&format!("AZ-{i}")));
         }
     }
+    let start = Instant::now();
+    let keys: usize = persons
+        .iter()
+        .map(|p| fldm_core::matching::blocking_keys(p).len())
+        .sum();
+    let t = start.elapsed();
+    println!(
+        "search keys alone: {keys} keys, {:.1} µs/record",
+        t.as_secs_f64() * 1e6 / n as f64
+    );
+    let start = Instant::now();
+    let texts: Vec<String> = persons.iter().map(person_to_json).collect();
+    let t = start.elapsed();
+    println!(
+        "JSON encoding alone: {:.1} µs/record",
+        t.as_secs_f64() * 1e6 / n as f64
+    );
+    let start = Instant::now();
+    for text in &texts {
+        std::hint::black_box(fldm_core::codec::json::person_from_own_json(text).expect("decode"));
+    }
+    let t = start.elapsed();
+    println!(
+        "JSON decoding alone: {:.1} µs/record",
+        t.as_secs_f64() * 1e6 / n as f64
+    );
+    let keyless = StoreOptions {
+        search_keys: None,
+        ..StoreOptions::default()
+    };
+    let opts = if std::env::var_os("FLDM_IMPORT_NO_KEYS").is_some() {
+        println!("without search keys");
+        keyless
+    } else {
+        options()
+    };
     let (_dir, db) = temp();
-    let seeded = open(&db.with_file_name("seed.sqlite"));
+    let seeded = Store::open(db.with_file_name("seed.sqlite"), opts.clone()).expect("open");
     let start = Instant::now();
     seeded.seed(persons.clone(), ABH).expect("seed");
     let seed_time = start.elapsed();
 
-    let store = open(&db);
+    let store = Store::open(&db, opts).expect("open");
     let run = |label: &str| {
         let start = Instant::now();
         let mut counts = [0usize; 4];

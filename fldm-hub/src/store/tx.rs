@@ -451,12 +451,12 @@ impl<'a> Tx<'a> {
     ) -> Result<(PersonRecord, AttributeSet)> {
         let mut next = current.person.clone();
         attribute::merge(&mut next, patch, attributes);
+        // Equal to the stored record: nothing to write, nothing to check.
+        if next == current.person {
+            return Ok((current, AttributeSet::empty()));
+        }
         next.validate()?;
-        let changed = if next == current.person {
-            AttributeSet::empty()
-        } else {
-            differing(&current.person, &next, attributes)
-        };
+        let changed = differing(&current.person, &next, attributes);
         if changed.is_empty() {
             return Ok((current, changed));
         }

@@ -45,36 +45,71 @@ fn import_format(ctx: &Ctx) -> Result<ImportFormat, ApiError> {
     }
 }
 
+/// Records handed from the reading thread to the transaction at a time.
+const READ_CHUNK: usize = 256;
+
 /// `POST /v1/persons/batch` (operation `write`, a rule covering all
 /// Grundpersonalien): upsert up to [`MAX_IMPORT_BATCH`] records keyed by
 /// the owner's key, in one transaction, one result item per record.
+///
+/// The body is decoded on a second thread while the transaction applies
+/// the records already decoded (the two take about the same time). Input
+/// that cannot be read further, or more than [`MAX_IMPORT_BATCH`] records,
+/// fail the transaction, so nothing is written.
 pub(crate) fn batch_logic(x: Exchange<'_>) -> Result<Reply, ApiError> {
     let Exchange { st, ctx, facts, .. } = x;
     let b = x.body;
     let permit = begin_write(st, ctx, Operation::Write, facts)?;
     permit.check_create()?;
     let format = import_format(ctx)?;
-    let records: Vec<_> = ImportReader::new(&b[..], format)
-        .take(MAX_IMPORT_BATCH + 1)
-        .collect();
-    if records.len() > MAX_IMPORT_BATCH {
-        return Err(ApiError::invalid(
-            "records",
-            format!("records: at most {MAX_IMPORT_BATCH} per request"),
-        ));
-    }
-    if let Some(Err(e)) = records.last()
-        && !is_record_error(e)
-    {
-        let index = e.record_index().unwrap_or(records.len() - 1);
-        return Err(ApiError::invalid(
-            format!("records[{index}]"),
-            format!("the input cannot be read at record {index}; nothing was imported: {e}"),
-        ));
-    }
     let office = ctx.office().to_string();
     idempotent_write(st, ctx, facts, &b, |tx, facts| {
-        let outcome = lc::import_in_tx(tx, &permit, &office, &records, 0)?;
+        let mut importer = lc::BatchImporter::new(tx, &permit, &office, 0);
+        std::thread::scope(|scope| {
+            let (send, recv) = std::sync::mpsc::sync_channel::<Vec<_>>(4);
+            let input = &b[..];
+            scope.spawn(move || {
+                let mut chunk = Vec::with_capacity(READ_CHUNK);
+                for item in ImportReader::new(input, format).take(MAX_IMPORT_BATCH + 1) {
+                    chunk.push(item);
+                    if chunk.len() == READ_CHUNK {
+                        let full = std::mem::replace(&mut chunk, Vec::with_capacity(READ_CHUNK));
+                        if send.send(full).is_err() {
+                            return;
+                        }
+                    }
+                }
+                if !chunk.is_empty() {
+                    let _ = send.send(chunk);
+                }
+            });
+            let mut n = 0usize;
+            for chunk in recv {
+                for item in &chunk {
+                    n += 1;
+                    if n > MAX_IMPORT_BATCH {
+                        return Err(ApiError::invalid(
+                            "records",
+                            format!("records: at most {MAX_IMPORT_BATCH} per request"),
+                        ));
+                    }
+                    if let Err(e) = item
+                        && !is_record_error(e)
+                    {
+                        let index = e.record_index().unwrap_or(n - 1);
+                        return Err(ApiError::invalid(
+                            format!("records[{index}]"),
+                            format!(
+                                "the input cannot be read at record {index}; nothing was imported: {e}"
+                            ),
+                        ));
+                    }
+                    importer.push(item)?;
+                }
+            }
+            Ok(())
+        })?;
+        let outcome = importer.finish();
         let result = ImportResult {
             request_id: ctx.request_id.clone(),
             decision: DecisionInfo::from_permit(&permit),
