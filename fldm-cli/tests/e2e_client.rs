@@ -688,6 +688,33 @@ fn demo_completes_and_journals_verify() {
         String::from_utf8_lossy(&o.stderr)
     );
     assert!(out.contains("journals verified: all intact"), "{out}");
+    // The foreigners' authority imports its stock from a file, and the
+    // same file again changes nothing.
+    assert!(
+        out.contains("   import: created 500, updated 0, unchanged 0, refused 0 ("),
+        "{out}"
+    );
+    assert!(
+        out.contains("   the same file again: created 0, updated 0, unchanged 500, refused 0 ("),
+        "{out}"
+    );
+    // A deletion and a merge reach the housing office as tombstones; it
+    // drops one copy and relinks the other.
+    assert!(
+        out.lines()
+            .any(|l| l.contains(" deleted (ausreise): local copy of case ")),
+        "{out}"
+    );
+    assert!(
+        out.lines().any(|l| l.contains(" merged into ")
+            && l.contains("(doppelerfassung): case ")
+            && l.contains(" relinked to ")),
+        "{out}"
+    );
+    assert!(
+        out.contains("tombstones the housing office acted on: 2 (copies deleted: 1, relinked: 1)"),
+        "{out}"
+    );
     assert!(
         out.contains("retry with the same idempotency key applied once: true"),
         "{out}"

@@ -12,6 +12,7 @@ mod audit;
 mod codec;
 mod filter;
 mod hub;
+mod import;
 
 #[derive(Debug, Subcommand)]
 pub enum BenchCommand {
@@ -23,6 +24,8 @@ pub enum BenchCommand {
     Audit(audit::Args),
     /// Hub GET latency/throughput and change-feed sync vs raw transfer.
     Hub(hub::Args),
+    /// Bulk import over HTTPS and at hub level vs a raw SQLite insert of the same rows.
+    Import(import::Args),
 }
 
 pub fn run(cmd: BenchCommand) -> CmdResult {
@@ -31,6 +34,7 @@ pub fn run(cmd: BenchCommand) -> CmdResult {
         BenchCommand::Filter(a) => filter::run(a),
         BenchCommand::Audit(a) => audit::run(a),
         BenchCommand::Hub(a) => hub::run(a),
+        BenchCommand::Import(a) => import::run(a),
     }
 }
 
