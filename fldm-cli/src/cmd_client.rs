@@ -149,6 +149,20 @@ pub struct ChangesArgs {
     max: Option<usize>,
 }
 
+/// Whether the hub answered and refused the request as a whole (as opposed
+/// to a local, configuration or transport failure).
+fn refused_by_hub(e: &fldm_client::Error) -> bool {
+    use fldm_client::Error as E;
+    matches!(
+        e,
+        E::Denied { .. }
+            | E::MissingContext { .. }
+            | E::NotFound { .. }
+            | E::InvalidInput { .. }
+            | E::Conflict { .. }
+    )
+}
+
 fn client_error(e: fldm_client::Error) -> CmdResult {
     eprintln!("error ({}): {e}", e.code());
     Ok(ExitCode::from(1))
@@ -314,8 +328,9 @@ fn progress_bar(template: &str) -> indicatif::ProgressBar {
 
 /// Bulk import (owning office). The last line on stdout is the counts;
 /// each refusal is a line `record INDEX: FIELD: REASON` on stderr. Exit 0
-/// if nothing was refused, 1 if something was, 2 if the import could not
-/// run (usage, unreadable input, hub unreachable, denied).
+/// if nothing was refused; 1 if something was, or the hub refused the
+/// request as a whole (e.g. the policy denies the import: every record is
+/// refused); 2 on usage or I/O errors (unreadable input, hub unreachable).
 pub fn import(a: ImportArgs) -> CmdResult {
     use fldm_core::codec::import::ImportFormat;
     let format = a.format.as_deref().and_then(ImportFormat::parse);
@@ -333,6 +348,12 @@ pub fn import(a: ImportArgs) -> CmdResult {
         last_counts.set(Some(*counts));
     });
     bar.finish_and_clear();
+    if let Err(e) = &result
+        && refused_by_hub(e)
+    {
+        eprintln!("error ({}): {e}", e.code());
+        return Ok(ExitCode::from(1));
+    }
     let report = result.map_err(|e| match &e {
         // The input broke off: say what is in the hub now.
         fldm_client::Error::Local(inner) if inner.record_index().is_some() => {

@@ -330,9 +330,9 @@ fn close_journal(st: &fldm_hub::AppState) -> Result<(), Box<dyn std::error::Erro
 /// `fldm hub import`: the same rules and audit records as
 /// `POST /v1/persons/batch`, on the hub's database, one transaction per
 /// batch. Prints the refusals to stderr (`record INDEX: FIELD: REASON`)
-/// and the counts as the last line; exit 1 when something was refused, 2
-/// when the import could not run (usage, I/O, the policy denies it), as
-/// `fldm import`.
+/// and the counts as the last line; exit 1 when something was refused or
+/// the policy denies the import (every record is refused), 2 on usage or
+/// I/O errors, as `fldm import`.
 fn import(a: ImportArgs) -> CmdResult {
     use fldm_core::codec::import::{ImportFormat, ImportReader, is_record_error};
     use fldm_core::wire::{ImportOutcome, MAX_IMPORT_BATCH};
@@ -356,7 +356,7 @@ fn import(a: ImportArgs) -> CmdResult {
         Err(e @ LifecycleError::Denied { .. }) => {
             close_journal(&st)?;
             eprintln!("error: {e}");
-            return Ok(ExitCode::from(2));
+            return Ok(ExitCode::from(1));
         }
         Err(e) => return Err(e.into()),
     };

@@ -277,7 +277,8 @@ fn fldm_import_counts_reruns_and_refusals() {
     let o = hub.import(&broken, &[]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("record 0"), "{}", stderr(&o));
-    // Only the owning office imports: the housing office is denied.
+    // Only the owning office imports: the housing office is denied, every
+    // record refused (exit 1, as for refusals; 2 is for usage and I/O).
     let w = hub.profile("wohnungsamt");
     let file = jsonl.display().to_string();
     let o = hub.fldm(&[
@@ -290,7 +291,7 @@ fn fldm_import_counts_reruns_and_refusals() {
         "WA-1",
         &file,
     ]);
-    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     assert!(stdout(&o).is_empty());
 
     // One client-journal record per request: 1 + 4 (batches of 2) + 1 + 1

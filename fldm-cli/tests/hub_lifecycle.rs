@@ -210,8 +210,8 @@ fn import_prints_counts_refusals_and_exits_by_outcome() {
     assert_eq!(code(&o), 2);
     let o = h.import(&file, &["--delete-missing"]);
     assert_eq!(code(&o), 2, "--delete-missing needs --full");
-    // Without the case reference the policy's import rule denies: the
-    // import cannot run, exit 2 (as `fldm import`).
+    // Without the case reference the policy's import rule denies: every
+    // record is refused, exit 1 (as `fldm import`).
     let o = Command::new(FLDM)
         .args(["hub", "import", "--config"])
         .arg(h.config())
@@ -219,7 +219,7 @@ fn import_prints_counts_refusals_and_exits_by_outcome() {
         .arg(&file)
         .output()
         .expect("run");
-    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
     assert!(
         stderr(&o).contains("case_reference_required"),
         "{}",
