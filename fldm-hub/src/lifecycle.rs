@@ -201,8 +201,8 @@ pub struct BatchImporter<'t, 'c> {
     office: &'t str,
     writable: AttributeSet,
     next_index: u64,
-    /// Keys seen so far: (is Aktenzeichen, text).
-    seen: HashSet<(bool, String)>,
+    /// Owner keys seen so far in the batch.
+    seen: HashSet<OwnerKey>,
     out: BatchOutcome,
 }
 
@@ -252,11 +252,12 @@ impl<'t, 'c> BatchImporter<'t, 'c> {
     }
 
     fn import_one(&mut self, person: &Person, index: u64) -> Result<ImportItem, StoreError> {
-        let Some((is_az, key)) = owner_key_ref(person) else {
-            return Ok(refused(index, "azr_nummer", ImportRefusal::MissingKey));
+        let key = match OwnerKey::of(person) {
+            Ok(key) => key,
+            Err(e) => return Ok(refused(index, &e.field, ImportRefusal::MissingKey)),
         };
-        if !self.seen.insert((is_az, key.to_string())) {
-            let field = if is_az { "aktenzeichen" } else { "azr_nummer" };
+        let field = key.field();
+        if !self.seen.insert(key) {
             return Ok(refused(index, field, ImportRefusal::DuplicateKey));
         }
         let present = fldm_core::attribute::present(person);
@@ -294,13 +295,6 @@ impl<'t, 'c> BatchImporter<'t, 'c> {
             },
         )
     }
-}
-
-fn owner_key_ref(person: &Person) -> Option<(bool, &str)> {
-    if let Some(azr) = &person.azr_nummer {
-        return Some((false, azr.as_str()));
-    }
-    person.aktenzeichen.as_ref().map(|az| (true, az.as_str()))
 }
 
 fn attribute_names(set: AttributeSet) -> Vec<String> {
